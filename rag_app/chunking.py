@@ -1,0 +1,270 @@
+"""Token-aware, sentence-respecting chunking that keeps each chunk's source and page.
+
+Units are built top-down: sentences, then clauses for a sentence too long to fit, then
+words, then character slices. Chunks are packed from whole units, so a chunk boundary
+falls inside a sentence only when that sentence alone exceeds the token limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from langchain_core.documents import Document
+
+TokenCounter = Callable[[Sequence[str]], list[int]]
+"""Counts tokens of each text (without special tokens), in one batched call."""
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CLOSERS = "\"'”’」』）)\\]"
+# Sentence ends: CJK terminators always; ASCII ones before whitespace/closers/end, or next to
+# CJK text (NFKC turns the full-width ！？； of Chinese text into ASCII); blank lines.
+_SENTENCE_END = re.compile(
+    rf"(?:[。！？；]|[.!?;](?=[\s{_CLOSERS}]|$)|(?<=[{_CJK}])[!?;]|[!?;](?=[{_CJK}]))[{_CLOSERS}]*\s*"
+    r"|\n[ \t]*\n\s*"
+)
+_CLAUSE_END = re.compile(r"[,，、:：](?:\s*)")
+_WORD = re.compile(r"\S+\s*|\s+")
+
+
+@dataclass(frozen=True)
+class ChunkingConfig:
+    """How text is cut: sizes are in the embedding model's own tokens."""
+
+    max_tokens: int = 256
+    overlap_tokens: int = 32
+    min_chars: int = 5
+
+    def __post_init__(self) -> None:
+        if self.max_tokens < 8:
+            raise ValueError(f"max_tokens must be at least 8, got {self.max_tokens}")
+        if not 0 <= self.overlap_tokens < self.max_tokens:
+            raise ValueError(
+                f"overlap_tokens must be in [0, max_tokens={self.max_tokens}), got {self.overlap_tokens}"
+            )
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    tokens: int
+
+
+def hf_token_counter(tokenizer) -> TokenCounter:
+    """A counter backed by a Hugging Face tokenizer, without special tokens."""
+
+    def count(texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    return count
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Contiguous spans covering ``text``, each ending after a sentence terminator (or at the end)."""
+    return _split_by(_SENTENCE_END, text, 0, len(text))
+
+
+def _split_by(pattern: re.Pattern[str], text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    cursor = start
+    for match in pattern.finditer(text, start, end):
+        if match.end() > cursor:
+            spans.append((cursor, match.end()))
+            cursor = match.end()
+    if cursor < end:
+        spans.append((cursor, end))
+    return spans
+
+
+def chunk_text(text: str, count: TokenCounter, config: ChunkingConfig) -> list[tuple[int, int]]:
+    """(start, end) character spans of the chunks of ``text``; ``text[start:end]`` has no outer spaces."""
+    units = _units(text, count, config.max_tokens)
+    packed = _pack(text, units, count, config)
+    return _apply_floor(text, packed, units, count, config)
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _units(text: str, count: TokenCounter, max_tokens: int) -> list[Span]:
+    """Break the text into pieces that each fit, preferring the largest natural piece."""
+    levels = (_SENTENCE_END, _CLAUSE_END, _WORD)
+    return _refine(text, [(0, len(text))], count, max_tokens, levels)
+
+
+def _refine(
+    text: str,
+    spans: list[tuple[int, int]],
+    count: TokenCounter,
+    max_tokens: int,
+    levels: tuple[re.Pattern[str], ...],
+) -> list[Span]:
+    pieces = [piece for s, e in spans for piece in (_split_by(levels[0], text, s, e) if levels else [(s, e)])]
+    tokens = count([text[s:e] for s, e in pieces])
+    out: list[Span] = []
+    for (s, e), n in zip(pieces, tokens, strict=True):
+        if n <= max_tokens:
+            out.append(Span(s, e, n))
+        elif len(levels) > 1:
+            out.extend(_refine(text, [(s, e)], count, max_tokens, levels[1:]))
+        else:
+            out.extend(_slice_chars(text, s, e, count, max_tokens))
+    return out
+
+
+def _slice_chars(text: str, start: int, end: int, count: TokenCounter, max_tokens: int) -> list[Span]:
+    """Last resort for one enormous 'word': the longest prefixes that fit, by binary search."""
+    out = []
+    while start < end:
+        lo, hi = start + 1, end
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if count([text[start:mid]])[0] <= max_tokens:
+                lo = mid
+            else:
+                hi = mid - 1
+        out.append(Span(start, lo, count([text[start:lo]])[0]))
+        start = lo
+    return out
+
+
+def _pack(text: str, units: list[Span], count: TokenCounter, config: ChunkingConfig) -> list[tuple[int, int]]:
+    """Greedily pack whole units into chunks, carrying trailing units over as overlap."""
+    chunks: list[tuple[int, int]] = []
+    current: list[int] = []  # indices into units
+    total = 0
+    i = 0
+    while i < len(units):
+        unit = units[i]
+        if not current or total + unit.tokens <= config.max_tokens:
+            current.append(i)
+            total += unit.tokens
+            i += 1
+            continue
+        current, is_overlap = _emit(text, units, current, count, config, chunks)
+        total = sum(units[j].tokens for j in current)
+        if is_overlap:
+            # Overlap must never form a chunk of its own: shed it until the next unit fits.
+            while current and total + unit.tokens > config.max_tokens:
+                total -= units[current.pop(0)].tokens
+    while current:
+        current, is_overlap = _emit(text, units, current, count, config, chunks)
+        if is_overlap:
+            break
+    return chunks
+
+
+def _emit(
+    text: str,
+    units: list[Span],
+    current: list[int],
+    count: TokenCounter,
+    config: ChunkingConfig,
+    chunks: list[tuple[int, int]],
+) -> tuple[list[int], bool]:
+    """Append the chunk made of ``current``, shrunk until its real count fits.
+
+    Returns what the next chunk starts with and whether that is overlap (True) or units
+    that did not fit and still need a chunk of their own (False).
+    """
+    # Sums of unit counts are an estimate: a tokenizer may merge across a boundary, so check.
+    kept = list(current)
+    while len(kept) > 1:
+        s, e = _strip(text, units[kept[0]].start, units[kept[-1]].end)
+        if count([text[s:e]])[0] <= config.max_tokens:
+            break
+        kept.pop()
+    s, e = _strip(text, units[kept[0]].start, units[kept[-1]].end)
+    if e > s:
+        chunks.append((s, e))
+    leftover = current[len(kept) :]
+    if leftover:
+        return leftover, False
+    overlap: list[int] = []
+    budget = config.overlap_tokens
+    for j in reversed(kept[1:]):  # never carry the whole chunk over, so packing always advances
+        if units[j].tokens > budget:
+            break
+        overlap.insert(0, j)
+        budget -= units[j].tokens
+    return overlap, True
+
+
+def _apply_floor(
+    text: str,
+    chunks: list[tuple[int, int]],
+    units: list[Span],
+    count: TokenCounter,
+    config: ChunkingConfig,
+) -> list[tuple[int, int]]:
+    """Drop chunks under ``min_chars``, first trying to grow a short tail backwards so nothing is lost."""
+    out = []
+    unit_starts = [u.start for u in units]
+    for s, e in chunks:
+        if e - s < config.min_chars:
+            s, e = _grow(text, s, e, unit_starts, count, config)
+        if e - s >= config.min_chars:
+            out.append((s, e))
+    return out
+
+
+def _grow(
+    text: str, s: int, e: int, unit_starts: list[int], count: TokenCounter, config: ChunkingConfig
+) -> tuple[int, int]:
+    """Widen a too-short chunk to ``min_chars`` within the token limit, so its text is not lost.
+
+    Backwards over whole units first (the chunk then still starts at a sentence), then by
+    characters, then forwards by characters (a short first chunk has nothing before it).
+    """
+    searches = (
+        ((u, e) for u in reversed(unit_starts) if u < s),
+        ((b, e) for b in range(s - 1, -1, -1)),
+        ((s, f) for f in range(e + 1, len(text) + 1)),
+    )
+    for candidates in searches:
+        for start, end in candidates:
+            gs, ge = _strip(text, start, end)
+            if ge - gs < config.min_chars:
+                continue
+            if count([text[gs:ge]])[0] <= config.max_tokens:
+                return gs, ge
+            break  # widening further in this direction only adds tokens
+    return s, e
+
+
+def chunk_id(sha256: str, page: int | None, start: int, text: str) -> str:
+    """Stable id: the same file, page, offset and text always give the same id."""
+    key = f"{sha256}|{page}|{start}|{text}".encode()
+    return hashlib.sha256(key).hexdigest()[:24]
+
+
+def chunk_documents(
+    documents: Iterable[Document], count: TokenCounter, config: ChunkingConfig
+) -> list[Document]:
+    """Chunk each page-document; chunks never cross pages so each keeps one page number."""
+    out = []
+    for doc in documents:
+        text = doc.page_content
+        for index, (s, e) in enumerate(chunk_text(text, count, config)):
+            piece = text[s:e]
+            meta = {
+                "source": doc.metadata.get("source"),
+                "page": doc.metadata.get("page"),
+                "sha256": doc.metadata.get("sha256", ""),
+                "start_index": s,
+                "chunk_index": index,
+            }
+            meta["chunk_id"] = chunk_id(meta["sha256"], meta["page"], s, piece)
+            out.append(Document(page_content=piece, metadata=meta, id=meta["chunk_id"]))
+    return out

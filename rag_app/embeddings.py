@@ -1,0 +1,213 @@
+"""LangChain ``Embeddings`` around local transformer models, Qwen3-Embedding first.
+
+Constructing an object loads nothing; the weights load on the first embed call and are
+shared through :func:`rag_app.models.load_encoder`'s cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from prompts.embedding import DEFAULT_QUERY_TASK, format_query
+from rag_app import models
+from rag_app.models import ResolvedModel
+
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` after each batch of documents."""
+
+
+class LocalEmbeddings(BaseModel, Embeddings):
+    """Embeddings from a local Hugging Face model folder, with the pooling the folder declares.
+
+    Qwen3 models get left padding, last-token pooling and the query instruction; encoder
+    models such as the bundled all-MiniLM-L6-v2 get their declared (mean) pooling.
+    Vectors are L2-normalised, so inner product equals cosine.
+    """
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    model: str = models.AUTO
+    """A folder, a hub name found in the local HF cache, ``bundled``, or ``auto``."""
+    dimensions: int | None = None
+    """Matryoshka cut: keep the first ``dimensions`` values and re-normalise. None keeps all."""
+    query_task: str | None = DEFAULT_QUERY_TASK
+    """Task text of the query instruction; used only by instruction-aware (Qwen3) models."""
+    max_length: int = 8192
+    """Tokens per text, capped by the model's own limit; longer texts are truncated."""
+    batch_size: int = 32
+    device: str = models.AUTO
+    """``auto`` (CUDA, then MPS, then CPU), or a torch device string."""
+    dtype: str = models.AUTO
+    """``auto``: bf16/fp16 on GPU, bf16 on CPUs with native bf16, else fp32."""
+    progress: ProgressCallback | None = Field(default=None, exclude=True)
+
+    _resolved: ResolvedModel | None = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    # ---- what is live -------------------------------------------------------------------
+
+    @property
+    def resolved(self) -> ResolvedModel:
+        if self._resolved is None:
+            resolved = models.resolve_embedding_model(self.model)
+            self._check_dimensions(resolved)
+            self._resolved = resolved
+        return self._resolved
+
+    def _check_dimensions(self, resolved: ResolvedModel) -> None:
+        d = self.dimensions
+        if d is not None and not 1 <= d <= resolved.native_dimensions:
+            raise ValueError(
+                f"dimensions={d} is not valid for {resolved.name}: choose 1..{resolved.native_dimensions} "
+                f"(its native size), or None to keep all"
+            )
+
+    @property
+    def output_dimensions(self) -> int:
+        return self.dimensions or self.resolved.native_dimensions
+
+    @property
+    def device_name(self) -> str:
+        return models.choose_device(self.device)
+
+    @property
+    def torch_dtype(self) -> Any:
+        return models.choose_dtype(self.device_name, self.dtype)
+
+    @property
+    def effective_max_length(self) -> int:
+        return min(self.max_length, self.resolved.max_tokens)
+
+    def model_info(self) -> dict[str, Any]:
+        """Which model is live, for logs, the CLI's JSON and the UI banner."""
+        r = self.resolved
+        return {
+            "name": r.name,
+            "dimensions": self.output_dimensions,
+            "native_dimensions": r.native_dimensions,
+            "device": self.device_name,
+            "dtype": str(self.torch_dtype).replace("torch.", ""),
+            "pooling": r.pooling,
+            "max_tokens": self.effective_max_length,
+            "instruction_aware": r.instruction_aware,
+            "is_fallback": r.is_fallback,
+            "reason": r.reason,
+        }
+
+    def load(self) -> tuple[Any, Any]:
+        """(tokenizer, model), loading them now if needed."""
+        return models.load_encoder(self.resolved, self.device_name, self.torch_dtype)
+
+    @property
+    def tokenizer(self) -> Any:
+        return self.load()[0]
+
+    def chunk_token_limit(self) -> int:
+        """Content tokens a chunk may hold so that, with special tokens added, nothing is truncated."""
+        specials = len(self.tokenizer("", add_special_tokens=True)["input_ids"])
+        return self.effective_max_length - specials
+
+    # ---- encoding -----------------------------------------------------------------------
+
+    def query_text(self, text: str) -> str:
+        """The exact string embedded for a query: instruction only for instruction-aware models."""
+        if self.resolved.instruction_aware and self.query_task:
+            return format_query(self.query_task, text)
+        return text
+
+    def encode(self, texts: Sequence[str], *, report_progress: bool = False) -> np.ndarray:
+        """Unit vectors, float32, shape (len(texts), output_dimensions)."""
+        import torch
+
+        from rag_app.pooling import POOLERS, truncate_and_normalize
+
+        texts = list(texts)
+        out = np.zeros((len(texts), self.output_dimensions), dtype=np.float32)
+        if not texts:
+            return out
+        tokenizer, model = self.load()
+        pool = POOLERS[self.resolved.pooling]
+        # Tokenise once for the whole list, then batch by length so padding stays small.
+        encoded = tokenizer(texts, truncation=True, max_length=self.effective_max_length)
+        ids, masks = encoded["input_ids"], encoded["attention_mask"]
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]), reverse=True)
+        device = self.device_name
+        done = 0
+        with self._lock, torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                batch = order[start : start + self.batch_size]
+                features = tokenizer.pad(
+                    {"input_ids": [ids[i] for i in batch], "attention_mask": [masks[i] for i in batch]},
+                    padding=True,
+                    return_tensors="pt",
+                )
+                features = {k: v.to(device) for k, v in features.items()}
+                hidden = model(**features).last_hidden_state
+                vectors = truncate_and_normalize(pool(hidden, features["attention_mask"]), self.dimensions)
+                out[batch] = vectors.cpu().numpy()
+                done += len(batch)
+                if report_progress and self.progress is not None:
+                    self.progress(done, len(texts))
+        return out
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode(texts, report_progress=True)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode([self.query_text(t) for t in texts])
+
+    # ---- LangChain interface ------------------------------------------------------------
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode_documents(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode_queries([text])[0].tolist()
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        return await asyncio.to_thread(self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        return await asyncio.to_thread(self.embed_query, text)
+
+
+class Qwen3Embeddings(LocalEmbeddings):
+    """Qwen3-Embedding as its authors use it, as a LangChain ``Embeddings``.
+
+    Left padding, last-token pooling, ``Instruct: {task}\\nQuery:{query}`` on queries only,
+    Matryoshka cut to ``dimensions`` (default 1024) and L2 normalisation.
+
+    >>> emb = Qwen3Embeddings(model="Qwen/Qwen3-Embedding-4B")  # loads nothing yet
+    """
+
+    model: str = models.QWEN3_DEFAULT
+    dimensions: int | None = 1024
+    batch_size: int = 8
+
+    def _check_dimensions(self, resolved: ResolvedModel) -> None:
+        if resolved.family != "qwen3":
+            raise ValueError(
+                f"{resolved.name} is not a Qwen3 model (its config says otherwise); "
+                f"use LocalEmbeddings for other models"
+            )
+        super()._check_dimensions(resolved)
+
+
+def embeddings_for(model: str = models.AUTO, **kwargs: Any) -> LocalEmbeddings:
+    """The right wrapper for a model setting: Qwen3Embeddings for Qwen3 models, else LocalEmbeddings."""
+    resolved = models.resolve_embedding_model(model)
+    if resolved.family == "qwen3":
+        kwargs.setdefault("dimensions", min(1024, resolved.native_dimensions))
+        emb: LocalEmbeddings = Qwen3Embeddings(model=str(resolved.path), **kwargs)
+    else:
+        emb = LocalEmbeddings(model=str(resolved.path), **kwargs)
+    emb._resolved = resolved  # keep the display name and the reason it was chosen
+    emb._check_dimensions(resolved)
+    return emb

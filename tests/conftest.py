@@ -1,0 +1,53 @@
+"""Shared fixtures: real PDFs from ../shared, the bundled model, and a tiny Qwen3 built here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+PDF_FIXTURES = SHARED / "fixtures" / "pdfs"
+EVAL_DIR = SHARED / "eval"
+SAMPLE_DOCS = ROOT / "sample_docs"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+@pytest.fixture(scope="session")
+def pdf_fixtures() -> Path:
+    if not PDF_FIXTURES.is_dir():
+        pytest.skip(f"shared fixtures not found at {PDF_FIXTURES}")
+    return PDF_FIXTURES
+
+
+@pytest.fixture(autouse=True)
+def _isolated_paths(tmp_path, monkeypatch):
+    """No test touches the user's store or model cache."""
+    monkeypatch.setenv("RAG_STORE_DIR", str(tmp_path / "store"))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+
+
+@pytest.fixture(scope="session")
+def bundled_embeddings():
+    from rag_app.embeddings import embeddings_for
+
+    return embeddings_for("bundled")
+
+
+@pytest.fixture(scope="session")
+def minilm_counter(bundled_embeddings):
+    from rag_app.chunking import hf_token_counter
+
+    return hf_token_counter(bundled_embeddings.tokenizer)
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen3_dir(tmp_path_factory) -> Path:
+    from tests.tiny_qwen3 import build_tiny_qwen3
+
+    return build_tiny_qwen3(tmp_path_factory.mktemp("tiny-qwen3"))
