@@ -27,6 +27,7 @@ _SENTENCE_END = re.compile(
 )
 _CLAUSE_END = re.compile(r"[,，、:：](?:\s*)")
 _WORD = re.compile(r"\S+\s*|\s+")
+_PARAGRAPH_END = re.compile(r"\n[ \t]*\n\s*$")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class ChunkingConfig:
     max_tokens: int = 256
     overlap_tokens: int = 32
     min_chars: int = 5
+    paragraph_min_tokens: int | None = 16
+    """A blank line ends the chunk once it holds this many tokens (None: ignore paragraphs)."""
 
     def __post_init__(self) -> None:
         if self.max_tokens < 8:
@@ -51,6 +54,7 @@ class Span:
     start: int
     end: int
     tokens: int
+    ends_paragraph: bool = False
 
 
 def hf_token_counter(tokenizer) -> TokenCounter:
@@ -115,7 +119,7 @@ def _refine(
     out: list[Span] = []
     for (s, e), n in zip(pieces, tokens, strict=True):
         if n <= max_tokens:
-            out.append(Span(s, e, n))
+            out.append(Span(s, e, n, bool(_PARAGRAPH_END.search(text, s, e))))
         elif len(levels) > 1:
             out.extend(_refine(text, [(s, e)], count, max_tokens, levels[1:]))
         else:
@@ -147,13 +151,21 @@ def _pack(text: str, units: list[Span], count: TokenCounter, config: ChunkingCon
     i = 0
     while i < len(units):
         unit = units[i]
-        if not current or total + unit.tokens <= config.max_tokens:
+        paragraph_full = (
+            config.paragraph_min_tokens is not None
+            and current
+            and units[current[-1]].ends_paragraph
+            and total >= config.paragraph_min_tokens
+        )
+        if not current or (total + unit.tokens <= config.max_tokens and not paragraph_full):
             current.append(i)
             total += unit.tokens
             i += 1
             continue
         current, is_overlap = _emit(text, units, current, count, config, chunks)
         total = sum(units[j].tokens for j in current)
+        if is_overlap and units[i - 1].ends_paragraph:
+            current, total = [], 0  # overlap never reaches across a paragraph break
         if is_overlap:
             # Overlap must never form a chunk of its own: shed it until the next unit fits.
             while current and total + unit.tokens > config.max_tokens:

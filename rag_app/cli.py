@@ -1,0 +1,244 @@
+"""`rag-app`: ingest, query, ask, list, delete, info and serve from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from rag_app.persistence import StoreError
+from rag_app.settings import Settings
+
+EXIT_OK, EXIT_ERROR, EXIT_REJECTED = 0, 1, 2
+
+
+def _common(parser: argparse.ArgumentParser, *, store_required: bool = True) -> None:
+    parser.add_argument("--store", dest="store_dir", required=store_required, help="index folder")
+    parser.add_argument(
+        "--embedding-model", help="folder, hub name in the local HF cache, 'bundled' or 'auto'"
+    )
+    parser.add_argument("--dimensions", type=int, help="Matryoshka cut (Qwen3 default 1024)")
+    parser.add_argument("--device", help="auto, cpu, cuda, mps")
+    parser.add_argument("--mode", dest="retrieval_mode", choices=["hybrid", "dense"], help="retrieval mode")
+    parser.add_argument("-v", "--verbose", action="store_true")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag-app", description="Ask questions of your PDFs and text files.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="index files or folders")
+    _common(p)
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--password", help="password for protected PDFs (or RAG_PDF_PASSWORD)")
+    p.add_argument("--rebuild", action="store_true", help="start a new, empty store in this folder")
+
+    for name, help_text in (
+        ("query", "show the passages that match a question"),
+        ("ask", "answer a question"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        _common(p)
+        p.add_argument("question")
+        p.add_argument("-k", dest="top_k", type=int, help="passages to return (default 5)")
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+        if name == "ask":
+            p.add_argument("--llm", help="smollm2, none, hf:PATH_OR_NAME, openai:BASE_URL#MODEL, or auto")
+
+    p = sub.add_parser("list", help="list indexed documents")
+    _common(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("delete", help="remove a document from the index")
+    _common(p)
+    p.add_argument("source")
+
+    p = sub.add_parser("info", help="show which embedding model would be used and why")
+    _common(p, store_required=False)
+
+    p = sub.add_parser("serve", help="start the Gradio app")
+    _common(p, store_required=False)
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--share", action="store_true", help="ask Gradio for a public link")
+    p.add_argument("--auth", help="USER:PASS required to use the app")
+    p.add_argument(
+        "--allow-public-without-auth",
+        action="store_true",
+        help="with --share, accept that anyone with the link can read your documents",
+    )
+    p.add_argument("--seed-samples", action="store_true", help="index sample_docs/ if the store is empty")
+    p.add_argument("--llm", help="answer backend (see `ask --help`)")
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    names = (
+        "store_dir",
+        "embedding_model",
+        "dimensions",
+        "device",
+        "retrieval_mode",
+        "top_k",
+        "llm",
+        "host",
+        "port",
+    )
+    return Settings.from_env(**{n: getattr(args, n, None) for n in names})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    if not args.verbose:
+        _quiet_libraries()
+    try:
+        return _COMMANDS[args.command](args)
+    except StoreError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except (ValueError, RuntimeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _quiet_libraries() -> None:
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+def _service(args: argparse.Namespace, **kwargs: Any):
+    from rag_app.service import RagService
+
+    return RagService(settings_from(args), **kwargs)
+
+
+def _banner(service) -> str:
+    info = service.model_info()
+    fallback = " [offline fallback]" if info["is_fallback"] else ""
+    return f"embedding model: {info['name']} ({info['dimensions']} dims, {info['device']}){fallback}"
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    service = _service(args, rebuild=args.rebuild)
+    print(_banner(service), file=sys.stderr)
+    password = args.password or os.environ.get("RAG_PDF_PASSWORD")
+    bar = tqdm(total=1000, unit="‰", file=sys.stderr, disable=None, bar_format="{l_bar}{bar}| {elapsed}")
+
+    def progress(fraction: float, text: str) -> None:
+        bar.set_description_str(text[:60])
+        bar.update(int(fraction * 1000) - bar.n)
+
+    report = service.ingest(args.paths, password=password, progress=progress)
+    bar.close()
+    for outcome in report.outcomes:
+        print(f"{outcome.source}: {outcome.line()}")
+    stats = service.store.stats()
+    print(
+        f"store {service.settings.store_dir}: {stats['files']} files, {stats['vectors']} vectors, "
+        f"{len(report.rejected)} rejected",
+        file=sys.stderr,
+    )
+    return report.exit_code
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    service = _service(args)
+    result = service.query(args.question, args.top_k)
+    if args.json:
+        print(json.dumps(result.to_json(service.model_info()), ensure_ascii=False))
+        return EXIT_OK
+    print(_banner(service), file=sys.stderr)
+    _print_passages(result)
+    return EXIT_OK
+
+
+def _print_passages(result) -> None:
+    if not result.passages:
+        print("no passages: the store is empty (run `rag-app ingest` first)")
+    for p in result.passages:
+        page = f" p.{p.page}" if p.page else ""
+        mark = "relevant" if p.score >= result.thresholds.relevant else "weak"
+        text = " ".join(p.text.split())
+        print(f"[{p.rank}] {p.score:.3f} ({mark}) {p.source}{page}\n    {text[:300]}")
+    if result.ambiguity.ambiguous:
+        print(f"warning: {result.ambiguity.message}")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rag_app.answer import answer_question
+
+    service = _service(args)
+    answer = answer_question(service, args.question, k=args.top_k, llm_spec=args.llm)
+    if args.json:
+        print(json.dumps(answer.to_json(service.model_info()), ensure_ascii=False))
+        return EXIT_OK
+    print(_banner(service) + f"; answer backend: {answer.backend}", file=sys.stderr)
+    for notice in answer.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    print(answer.text)
+    print("\nSources:")
+    _print_passages(answer.retrieval)
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    service = _service(args)
+    sources = service.store.list_sources()
+    if args.json:
+        print(json.dumps({"documents": sources, "stats": service.store.stats()}, ensure_ascii=False))
+        return EXIT_OK
+    for item in sources:
+        pages = f", {item['pages']} pages" if item["pages"] else ""
+        print(f"{item['source']}: {item['chunks']} chunks{pages}")
+    stats = service.store.stats()
+    print(
+        f"{stats['vectors']} vectors x {stats['dimensions']} dims; index {stats['index_bytes']:,} bytes "
+        f"(N x d x 4 = {stats['estimate_bytes']:,}); search {stats['search']}"
+    )
+    return EXIT_OK
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    removed = _service(args).delete_source(args.source)
+    if not removed:
+        print(f"error: no document named {args.source!r} in the store (see `rag-app list`)", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"deleted {args.source} ({removed} chunks)")
+    return EXIT_OK
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    info = _service(args).model_info()
+    print(json.dumps(info, indent=2))
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from rag_app.server import serve
+
+    return serve(args, settings_from(args))
+
+
+_COMMANDS = {
+    "ingest": cmd_ingest,
+    "query": cmd_query,
+    "ask": cmd_ask,
+    "list": cmd_list,
+    "delete": cmd_delete,
+    "info": cmd_info,
+    "serve": cmd_serve,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""Retrieval: dense cosine search, optional BM25 fusion, ranks, and the Top-3 ambiguity verdict."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, Field
+
+from rag_app.bm25 import BM25Index
+from rag_app.embeddings import LocalEmbeddings
+from rag_app.store import FaissStore
+from rag_app.thresholds import ModelThresholds, thresholds_for
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant; flat enough that neither list dominates
+
+
+@dataclass
+class Passage:
+    rank: int
+    score: float  # cosine similarity to the query, in [-1, 1]
+    text: str
+    source: str | None
+    page: int | None
+    chunk_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Ambiguity:
+    ambiguous: bool
+    top1_top2_gap: float | None
+    threshold: float
+    message: str
+
+
+@dataclass
+class RetrievalResult:
+    query: str
+    passages: list[Passage]
+    ambiguity: Ambiguity
+    thresholds: ModelThresholds
+    query_vector: np.ndarray
+
+    @property
+    def best_score(self) -> float | None:
+        return max((p.score for p in self.passages), default=None)
+
+    def to_json(self, model: dict[str, Any]) -> dict[str, Any]:
+        """The CLI's documented JSON shape."""
+        return {
+            "query": self.query,
+            "model": {"name": model["name"], "dimensions": model["dimensions"], "device": model["device"]},
+            "results": [p.to_json() for p in self.passages],
+            "ambiguity": asdict(self.ambiguity),
+        }
+
+
+def ambiguity_verdict(scores: list[float], gap_threshold: float) -> Ambiguity:
+    """Ambiguous when the two best cosines differ by less than the model's gap threshold."""
+    if len(scores) < 2:
+        return Ambiguity(False, None, gap_threshold, "")
+    first, second = sorted(scores, reverse=True)[:2]
+    gap = round(first - second, 6)
+    if gap < gap_threshold:
+        message = (
+            f"Top results are too close to trust the ranking (gap {gap:.3f} < {gap_threshold}): "
+            f"compare the top 3 passages yourself."
+        )
+        return Ambiguity(True, gap, gap_threshold, message)
+    return Ambiguity(False, gap, gap_threshold, "")
+
+
+class Searcher:
+    """Runs a query against a store: dense only, or dense and BM25 fused by reciprocal rank."""
+
+    def __init__(self, store: FaissStore, embeddings: LocalEmbeddings, *, mode: str = "hybrid") -> None:
+        if mode not in ("hybrid", "dense"):
+            raise ValueError(f"retrieval mode must be 'hybrid' or 'dense', got {mode!r}")
+        self.store = store
+        self.embeddings = embeddings
+        self.mode = mode
+        self.thresholds = thresholds_for(store.model_name)
+        self._bm25: tuple[int, BM25Index, list[int]] | None = None
+        self._bm25_lock = threading.Lock()
+
+    def _bm25_index(self) -> tuple[BM25Index, list[int]]:
+        with self._bm25_lock:
+            if self._bm25 is None or self._bm25[0] != self.store.version:
+                records = self.store.all_records()
+                self._bm25 = (
+                    self.store.version,
+                    BM25Index([r["text"] for _, r in records]),
+                    [f for f, _ in records],
+                )
+            return self._bm25[1], self._bm25[2]
+
+    def retrieve(self, query: str, k: int = 5) -> RetrievalResult:
+        vector = self.embeddings.encode_queries([query])[0]
+        return self.retrieve_by_vector(query, vector, k)
+
+    def retrieve_by_vector(self, query: str, vector: np.ndarray, k: int = 5) -> RetrievalResult:
+        if self.mode == "dense":
+            hits = [(h.fid, h.score) for h in self.store.search(vector, k)]
+        else:
+            hits = self._fused(query, vector, k)
+        passages = []
+        for rank, (fid, score) in enumerate(hits, start=1):
+            record = self.store.record(fid)
+            meta = record["metadata"]
+            passages.append(
+                Passage(
+                    rank,
+                    round(score, 6),
+                    record["text"],
+                    meta.get("source"),
+                    meta.get("page"),
+                    record["chunk_id"],
+                )
+            )
+        verdict = ambiguity_verdict([p.score for p in passages], self.thresholds.ambiguity_gap)
+        return RetrievalResult(query, passages, verdict, self.thresholds, vector)
+
+    def _fused(self, query: str, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        depth = max(50, 4 * k)
+        dense = self.store.search(vector, depth)
+        bm25, fids = self._bm25_index()
+        lexical = [fids[pos] for pos, _ in bm25.top(query, depth)]
+        fused: dict[int, float] = {}
+        for ranking in ([h.fid for h in dense], lexical):
+            for rank, fid in enumerate(ranking):
+                fused[fid] = fused.get(fid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best = sorted(fused, key=lambda fid: -fused[fid])[:k]
+        cosine = {h.fid: h.score for h in dense}
+        missing = [fid for fid in best if fid not in cosine]
+        cosine.update(zip(missing, self.store.cosine_to(vector, missing), strict=True))
+        return [(fid, cosine[fid]) for fid in best]
+
+
+class RagRetriever(BaseRetriever):
+    """A LangChain retriever returning passages whose metadata carry ``score`` (cosine), ``rank``,
+    ``source``, ``page``, ``chunk_id`` and the query's ``ambiguity`` verdict."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    searcher: Searcher
+    k: int = Field(default=5, ge=1)
+
+    def retrieve(self, query: str) -> RetrievalResult:
+        return self.searcher.retrieve(query, self.k)
+
+    @staticmethod
+    def to_documents(result: RetrievalResult) -> list[Document]:
+        verdict = asdict(result.ambiguity)
+        return [
+            Document(
+                page_content=p.text,
+                id=p.chunk_id,
+                metadata={
+                    "score": p.score,
+                    "rank": p.rank,
+                    "source": p.source,
+                    "page": p.page,
+                    "chunk_id": p.chunk_id,
+                    "ambiguity": verdict,
+                },
+            )
+            for p in result.passages
+        ]
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return self.to_documents(self.retrieve(query))
+
+    async def _aget_relevant_documents(
+        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return self.to_documents(await asyncio.to_thread(self.retrieve, query))

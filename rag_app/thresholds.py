@@ -1,0 +1,33 @@
+"""Per-model score thresholds: when a cosine counts as relevant, and when top-1/top-2 are too close.
+
+Cosine scales differ between models, so a threshold tuned for one is wrong for another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelThresholds:
+    relevant: float
+    """Cosine at or above which a passage is shown as relevant (green)."""
+    ambiguity_gap: float
+    """Top-1 minus top-2 cosine under which the ranking is flagged as ambiguous."""
+    basis: str
+    """Where the figures come from, shown in docs and the UI."""
+
+
+QWEN3 = ModelThresholds(0.4, 0.02, "the design's figures for Qwen3-Embedding-4B")
+# Measured with `python benchmarks/calibrate_thresholds.py` on ../shared/eval/clapnq (see docs/benchmarks.md).
+MINILM = ModelThresholds(0.3, 0.02, "measured on ClapNQ dev (benchmarks/calibrate_thresholds.py)")
+UNKNOWN = ModelThresholds(0.4, 0.02, "not calibrated for this model: the Qwen3-Embedding-4B figures are used")
+
+
+def thresholds_for(model_name: str) -> ModelThresholds:
+    name = model_name.lower()
+    if "qwen3-embedding" in name or "qwen3" in name:
+        return QWEN3
+    if "all-minilm-l6-v2" in name:
+        return MINILM
+    return UNKNOWN

@@ -1,0 +1,111 @@
+"""The CLI contract of ../shared/docs/ARCHITECTURE.md, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+GOOD = {
+    "single-page-text.pdf": [1],
+    "multipage-4-pages.pdf": [1, 2, 3, 4],
+    "two-column.pdf": [1, 2, 3],
+    "chinese-product-table.pdf": [1],
+    "chinese-kangxi-radicals.pdf": [1],
+    "encrypted-empty-password-aes256.pdf": [1],
+    "long-117-pages-german.pdf": list(range(1, 118)),
+}
+BAD = {
+    "encrypted-password-openpassword.pdf": "password-protected",
+    "image-only-grayscale.pdf": "no extractable text (scanned? OCR not enabled)",
+    "scanned-4-pages-no-text.pdf": "no extractable text (scanned? OCR not enabled)",
+    "blank-page.pdf": "empty",
+    "broken-pages-tree.pdf": "not a readable PDF",
+    "invalid-44-bytes.pdf": "not a readable PDF",
+}
+
+
+def rag_app(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "RAG_EMBEDDING_MODEL": "bundled"}
+    return subprocess.run(
+        [sys.executable, "-m", "rag_app.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def fixture_store(tmp_path_factory, pdf_fixtures):
+    store = tmp_path_factory.mktemp("cli") / "store"
+    first = rag_app("ingest", "--store", str(store), str(pdf_fixtures))
+    return store, first
+
+
+def status_lines(stdout: str) -> dict[str, str]:
+    return dict(line.split(": ", 1) for line in stdout.splitlines() if ": " in line)
+
+
+def test_ingest_all_fixtures_reports_each_file(fixture_store):
+    _, first = fixture_store
+    assert first.returncode == 2, first.stderr
+    lines = status_lines(first.stdout)
+    for name in GOOD:
+        assert lines[name].startswith("indexed "), (name, lines[name])
+    for name, reason in BAD.items():
+        assert lines[name].startswith(f"rejected: {reason}"), (name, lines[name])
+
+
+def test_second_run_adds_nothing(fixture_store, pdf_fixtures):
+    store, _ = fixture_store
+    before = json.loads(rag_app("list", "--store", str(store), "--json").stdout)["stats"]["vectors"]
+    again = rag_app("ingest", "--store", str(store), str(pdf_fixtures))
+    assert again.returncode == 2
+    lines = status_lines(again.stdout)
+    assert all(lines[name] == "skipped: already indexed" for name in GOOD)
+    after = json.loads(rag_app("list", "--store", str(store), "--json").stdout)["stats"]["vectors"]
+    assert after == before
+
+
+def test_query_json_contract(fixture_store):
+    store, _ = fixture_store
+    out = rag_app("query", "--store", str(store), "-k", "4", "--json", "Wie sieht der Beweis aus?")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) == {"query", "model", "results", "ambiguity"}
+    assert set(data["model"]) == {"name", "dimensions", "device"}
+    assert set(data["ambiguity"]) == {"ambiguous", "top1_top2_gap", "threshold", "message"}
+    assert len(data["results"]) == 4
+    for rank, item in enumerate(data["results"], start=1):
+        assert set(item) == {"rank", "score", "text", "source", "page", "chunk_id"}
+        assert item["rank"] == rank and -1 <= item["score"] <= 1
+        assert item["page"] in GOOD[item["source"]]
+
+
+def test_pages_are_one_based_in_the_store(fixture_store):
+    store, _ = fixture_store
+    listing = json.loads(rag_app("list", "--store", str(store), "--json").stdout)["documents"]
+    pages = {d["source"]: d["pages"] for d in listing}
+    assert pages["long-117-pages-german.pdf"] == 117 and pages["multipage-4-pages.pdf"] == 4
+
+
+def test_delete_and_missing_source(fixture_store):
+    store, _ = fixture_store
+    assert rag_app("delete", "--store", str(store), "single-page-text.pdf").returncode == 0
+    missing = rag_app("delete", "--store", str(store), "single-page-text.pdf")
+    assert missing.returncode == 1 and "no document named" in missing.stderr
+
+
+def test_wrong_model_store_is_refused(fixture_store, tiny_qwen3_dir):
+    store, _ = fixture_store
+    out = rag_app("query", "--store", str(store), "--embedding-model", str(tiny_qwen3_dir), "hello")
+    assert out.returncode == 1
+    assert "was built with sentence-transformers/all-MiniLM-L6-v2 (384 dims)" in out.stderr
+    assert "--rebuild" in out.stderr
