@@ -232,7 +232,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from rag_app.server import serve
+    from rag_app.ui import serve
 
     return serve(args, settings_from(args))
 

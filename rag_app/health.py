@@ -1,0 +1,63 @@
+"""Knowledge-base health check: odd chunk sizes, near-duplicates, and how spread out the vectors are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag_app.store import FaissStore
+
+SHORT_CHARS = 40
+LONG_CHARS = 2500
+NEAR_DUPLICATE = 0.98
+SAMPLE = 2000
+
+
+@dataclass
+class HealthReport:
+    chunks: int
+    short_chunks: int
+    long_chunks: int
+    near_duplicate_pairs: int
+    mean_pairwise_cosine: float | None
+    advice: list[str] = field(default_factory=list)
+
+
+def check_health(store: FaissStore, seed: int = 0) -> HealthReport:
+    records = store.all_records()
+    lengths = [len(r["text"]) for _, r in records]
+    short = sum(n < SHORT_CHARS for n in lengths)
+    long = sum(n > LONG_CHARS for n in lengths)
+    _, vectors = store.all_vectors()
+    duplicates, mean_cosine = 0, None
+    if len(vectors) >= 2:
+        rng = np.random.default_rng(seed)
+        sample = vectors[rng.choice(len(vectors), size=min(SAMPLE, len(vectors)), replace=False)]
+        gram = sample @ sample.T
+        upper = gram[np.triu_indices(len(sample), k=1)]
+        duplicates = int((upper >= NEAR_DUPLICATE).sum())
+        mean_cosine = float(upper.mean())
+    advice = []
+    if not records:
+        advice.append("The knowledge base is empty: upload PDFs, text or Markdown files.")
+    if short:
+        advice.append(
+            f"{short} chunks are under {SHORT_CHARS} characters (headers, page numbers?): they match many "
+            f"questions weakly; consider cleaning the source files."
+        )
+    if long:
+        advice.append(f"{long} chunks are over {LONG_CHARS} characters: answers will cite large passages.")
+    if duplicates:
+        advice.append(
+            f"{duplicates} pairs of chunks are near-duplicates (cosine >= {NEAR_DUPLICATE}): the same text in "
+            f"several files makes the top results look ambiguous."
+        )
+    if mean_cosine is not None and mean_cosine > 0.5:
+        advice.append(
+            f"Vectors are bunched together (mean pairwise cosine {mean_cosine:.2f}): scores will sit close to "
+            f"each other, so expect more ambiguity warnings."
+        )
+    if records and not advice:
+        advice.append("No problems found.")
+    return HealthReport(len(records), short, long, duplicates, mean_cosine, advice)

@@ -1,0 +1,108 @@
+"""The real server, driven through gradio_client as a remote user would."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from gradio_client import Client, handle_file
+
+from tests.conftest import PDF_FIXTURES, ROOT
+
+
+@pytest.fixture(scope="module")
+def client(running_app):
+    demo, _ = running_app
+    return Client(demo.local_url, verbose=False)
+
+
+def upload(client, *paths, password=""):
+    outcomes, _docs, _summary, _ = client.predict(
+        [handle_file(str(p)) for p in paths], password, api_name="/upload"
+    )
+    return {row[0]: (row[1], row[2]) for row in outcomes["data"]}
+
+
+def text_of(message) -> str:
+    """Gradio 6 sends message content as a list of typed parts."""
+    content = message["content"]
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return str(content)
+
+
+def ask(client, question):
+    history, passages_html, result, _ = client.predict(question, [], api_name="/ask")
+    return history, passages_html, result
+
+
+def test_upload_pdf_then_ask(client):
+    outcomes = upload(client, PDF_FIXTURES / "multipage-4-pages.pdf")
+    assert outcomes["multipage-4-pages.pdf"][0] == "indexed"
+    history, passages_html, result = ask(client, "What is this document about?")
+    assert history[-1]["role"] == "assistant" and text_of(history[-1]).strip()
+    assert result["results"] and all(-1 <= r["score"] <= 1 for r in result["results"])
+    assert {r["page"] for r in result["results"]} <= {1, 2, 3, 4}
+    assert set(result["ambiguity"]) == {"ambiguous", "top1_top2_gap", "threshold", "message"}
+    assert "cosine" in passages_html and "multipage-4-pages.pdf, page" in passages_html
+
+
+def test_twenty_questions_at_once(client):
+    questions = [f"question number {i} about the document pages" for i in range(20)]
+    jobs = [client.submit(q, [], api_name="/ask") for q in questions]
+    results = [job.result(timeout=300) for job in jobs]
+    assert len(results) == 20
+    assert all(r[2]["query"] == q for r, q in zip(results, questions, strict=True))
+
+
+def test_two_uploads_at_the_same_time(client):
+    files = [PDF_FIXTURES / "two-column.pdf", PDF_FIXTURES / "single-page-text.pdf"]
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(lambda p: upload(client, p), files))
+    assert outcomes[0]["two-column.pdf"][0] == "indexed"
+    assert outcomes[1]["single-page-text.pdf"][0] == "indexed"
+
+
+def test_renamed_executable_is_rejected(client, tmp_path):
+    fake = tmp_path / "invoice.pdf"
+    fake.write_bytes(b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 4000)
+    outcomes = upload(client, fake)
+    assert outcomes["invoice.pdf"][0] == "rejected"
+    assert "ELF executable" in outcomes["invoice.pdf"][1]
+
+
+def test_oversized_upload_is_refused(client, tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"word " * 300_000)  # 1.5 MB against the 1 MB limit
+    with pytest.raises(Exception, match=r"(?i)too large|exceeds|size"):
+        upload(client, big)
+
+
+def test_script_in_pdf_text_is_escaped(client, tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_sample_pdf", ROOT / "scripts" / "make_sample_pdf.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    hostile = tmp_path / "hostile.pdf"
+    hostile.write_bytes(
+        module.build_pdf([("Hostile", "Zebra facts <script>alert('pwned')</script> zebras run.")])
+    )
+    assert upload(client, hostile)["hostile.pdf"][0] == "indexed"
+    _, passages_html, result = ask(client, "zebra facts alert pwned")
+    assert any("<script>" in r["text"] for r in result["results"])  # the text is kept as text...
+    assert "<script>" not in passages_html and "&lt;script&gt;" in passages_html  # ...and never rendered
+
+
+def test_visitors_do_not_share_chats(running_app):
+    demo, _ = running_app
+    alice, bob = Client(demo.local_url, verbose=False), Client(demo.local_url, verbose=False)
+    alice.predict("alice's private question", [], api_name="/ask")
+    history, _, _, _ = bob.predict("bob asks", [], api_name="/ask")
+    assert all("alice" not in text_of(m) for m in history)
+
+
+def test_inspector_shows_vector_values(client):
+    summary, _plot, table = client.predict("I want something to eat", "I am hungry", api_name="/inspect")
+    assert "384" in summary and "Cosine similarity of the two queries" in summary
+    assert len(table["data"]) == 50 and len(table["headers"]) == 2
