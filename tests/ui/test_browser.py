@@ -1,0 +1,65 @@
+"""A real browser (Debian's Chromium, driven by Playwright) uses the app like a person would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLE_DOCS
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(
+            "Chromium is not installed (Debian package chromium; scripts/browser-deps.sh installs it)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"],
+        )  # fmt: skip
+        yield browser
+        browser.close()
+
+
+def test_upload_ask_and_see_passages(running_app, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    demo, _ = running_app
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(demo.local_url, wait_until="networkidle")
+    assert "Embedding model" in page.locator("#banner").inner_text()
+
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#upload input[type=file]").set_input_files(
+        [str(SAMPLE_DOCS / "everyday.md"), str(SAMPLE_DOCS / "rag-app-guide.pdf")]
+    )
+    page.wait_for_timeout(1500)  # the upload must finish before indexing
+    page.locator("#index").click()
+    expect(page.locator("#outcomes")).to_contain_text("from 3 pages", timeout=120_000)
+    outcomes = page.locator("#outcomes").inner_text()
+    assert "rag-app-guide.pdf" in outcomes and "everyday.md" in outcomes
+
+    page.get_by_role("tab", name="Chat").click()
+    page.locator("#question textarea").fill("When does the library open on Saturdays?")
+    page.locator("#ask").click()
+    expect(page.locator("#passages .passage").first).to_be_visible(timeout=120_000)
+    expect(page.locator("#chat")).to_contain_text("Saturdays", timeout=120_000)
+    passages = page.locator("#passages").inner_text()
+    assert "cosine" in passages and "everyday.md" in passages
+    # RAG_UPDATE_SCREENSHOT=1 refreshes the README's picture; otherwise nothing tracked is touched.
+    target = SCREENSHOT if os.environ.get("RAG_UPDATE_SCREENSHOT") else tmp_path / "screenshot.png"
+    page.screenshot(path=str(target), full_page=True)
+    assert target.stat().st_size > 10_000
