@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/search_latency.py
 	$(BIN)/python benchmarks/eval_retrieval.py
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/report.py
 
 clean:
 	rm -rf $(VENV) .rag_store

@@ -63,7 +63,8 @@ def hf_token_counter(tokenizer) -> TokenCounter:
     def count(texts: Sequence[str]) -> list[int]:
         if not texts:
             return []
-        encoded = tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
+        # verbose=False: counting a long text is not feeding it to the model, so no length warning.
+        encoded = tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
     return count
