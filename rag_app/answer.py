@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -80,7 +81,7 @@ def get_backend(spec: str | None) -> Backend:
     key = (spec or "auto").strip()
     with _backends_lock:
         if key not in _backends:
-            _backends[key] = parse_backend(key)
+            _backends[key] = parse_backend(key, api_key=os.environ.get("RAG_OPENAI_API_KEY"))
         return _backends[key]
 
 

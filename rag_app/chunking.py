@@ -64,7 +64,9 @@ def hf_token_counter(tokenizer) -> TokenCounter:
         if not texts:
             return []
         # verbose=False: counting a long text is not feeding it to the model, so no length warning.
-        encoded = tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
+        encoded = tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)[
+            "input_ids"
+        ]
         return [len(ids) for ids in encoded]
 
     return count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -256,6 +257,13 @@ def launch(demo: gr.Blocks, settings: Settings, *, share: bool = False, auth: tu
     return demo
 
 
+def _warm_up_in_background(backend: Any) -> None:
+    """Load the local LLM while the page is already served, so the first answer need not wait for it."""
+    load = getattr(backend.model, "load", None)
+    if callable(load):
+        threading.Thread(target=load, name="llm-warm-up", daemon=True).start()
+
+
 def serve(args: Any, settings: Settings) -> int:
     """`rag-app serve`: refuse an unprotected public link, seed the samples, launch."""
     auth = None
@@ -277,6 +285,7 @@ def serve(args: Any, settings: Settings) -> int:
         print(f"indexing the sample documents in {SAMPLE_DOCS} …", file=sys.stderr)
         service.ingest([SAMPLE_DOCS])
     demo = build_app(service, llm_spec=settings.llm, max_upload_mb=settings.max_upload_mb)
+    _warm_up_in_background(get_backend(settings.llm))
     model_dirs = [str(service.embeddings.resolved.path)]
     launch(demo, settings, share=args.share, auth=auth, extra_blocked=model_dirs, prevent_thread_lock=True)
     print(f"serving on {demo.local_url}", file=sys.stderr)
