@@ -23,7 +23,9 @@ def _common(parser: argparse.ArgumentParser, *, store_required: bool = True) -> 
     )
     parser.add_argument("--dimensions", type=int, help="Matryoshka cut (Qwen3 default 1024)")
     parser.add_argument("--device", help="auto, cpu, cuda, mps")
-    parser.add_argument("--mode", dest="retrieval_mode", choices=["hybrid", "dense"], help="retrieval mode")
+    parser.add_argument(
+        "--mode", dest="retrieval_mode", choices=["auto", "dense", "hybrid", "lexical"], help="retrieval mode"
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
 
 

@@ -19,7 +19,7 @@ class Settings:
     chunk_tokens: int = 256
     chunk_overlap: int = 32
     top_k: int = 5
-    retrieval_mode: str = "hybrid"  # "hybrid" (dense + BM25 fused) or "dense"
+    retrieval_mode: str = "auto"  # auto, dense, hybrid (dense + BM25 fused) or lexical (BM25)
     llm: str = "auto"
     max_upload_mb: int = 50
     host: str = "127.0.0.1"

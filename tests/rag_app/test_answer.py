@@ -8,20 +8,7 @@ from langchain_core.messages import HumanMessage
 from rag_app.answer import answer_question, build_answer_chain, get_backend, stream_answer
 from rag_app.chunking import split_sentences
 from rag_app.llm import LLMError, OpenAICompatibleChat, parse_backend
-from rag_app.settings import Settings
 from tests.rag_app.openai_double import FakeChatServer
-
-
-@pytest.fixture(scope="module")
-def sample_service(tmp_path_factory, bundled_embeddings):
-    from rag_app.service import RagService
-    from tests.conftest import SAMPLE_DOCS
-
-    service = RagService(
-        Settings(store_dir=tmp_path_factory.mktemp("answers")), embeddings=bundled_embeddings
-    )
-    assert service.ingest([SAMPLE_DOCS]).exit_code == 0
-    return service
 
 
 def test_bundled_smollm2_answers_from_the_passage_and_cites_it(sample_service):

@@ -30,4 +30,4 @@ def test_settings_precedence_flags_over_env_over_defaults():
     env = {"RAG_TOP_K": "7", "RAG_LLM": "none", "RAG_STORE_DIR": "/tmp/x"}
     settings = Settings.from_env(env, llm="smollm2")
     assert settings.top_k == 7 and settings.llm == "smollm2" and str(settings.store_dir) == "/tmp/x"
-    assert Settings.from_env({}).retrieval_mode == "hybrid"
+    assert Settings.from_env({}).retrieval_mode == "auto"

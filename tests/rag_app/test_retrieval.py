@@ -5,7 +5,6 @@ import pytest
 
 from rag_app.bm25 import BM25Index, tokenize
 from rag_app.retrieval import RagRetriever, Searcher, ambiguity_verdict
-from rag_app.settings import Settings
 
 
 def test_verdict_flags_close_top_two():
@@ -25,28 +24,17 @@ def test_bm25_tokenises_chinese_into_unigrams_and_bigrams():
     assert index.top("gravity", 3) == [(2, pytest.approx(index.scores("gravity")[2]))]
 
 
-@pytest.fixture(scope="module")
-def sample_service(tmp_path_factory, bundled_embeddings):
-    from rag_app.service import RagService
-    from tests.conftest import SAMPLE_DOCS
-
-    service = RagService(
-        Settings(store_dir=tmp_path_factory.mktemp("samples")), embeddings=bundled_embeddings
-    )
-    report = service.ingest([SAMPLE_DOCS])
-    assert report.exit_code == 0
-    return service
-
-
-@pytest.mark.parametrize("mode", ["hybrid", "dense"])
+@pytest.mark.parametrize("mode", ["auto", "hybrid", "dense"])
 def test_design_demo_finds_the_apple_sentence(sample_service, mode):
     searcher = Searcher(sample_service.store, sample_service.embeddings, mode=mode)
     result = searcher.retrieve("I want something to eat", 3)
     assert any("Apples are a tasty fruit" in p.text or "苹果" in p.text for p in result.passages[:2])
 
 
-def test_hybrid_scores_are_exact_cosines(sample_service):
-    result = sample_service.query("When does the library open on Saturday?", 5)
+@pytest.mark.parametrize("mode", ["auto", "hybrid", "lexical"])
+def test_scores_are_exact_cosines_in_every_mode(sample_service, mode):
+    searcher = Searcher(sample_service.store, sample_service.embeddings, mode=mode)
+    result = searcher.retrieve("When does the library open on Saturday?", 5)
     fids = {r["chunk_id"]: f for f, r in sample_service.store.all_records()}
     for passage in result.passages:
         expected = sample_service.store.cosine_to(result.query_vector, [fids[passage.chunk_id]])[0]
@@ -72,3 +60,16 @@ def test_pdf_passages_carry_one_based_pages(sample_service):
     result = sample_service.query("What happens when the best two scores are too close?", 5)
     pdf = [p for p in result.passages if p.source == "rag-app-guide.pdf"]
     assert pdf and pdf[0].page == 2
+
+
+def test_english_only_model_routes_chinese_questions_to_bm25(sample_service):
+    searcher = Searcher(sample_service.store, sample_service.embeddings, mode="auto")
+    assert searcher.route("北京是哪个国家的首都？") == "lexical"
+    assert searcher.route("What is the capital of China?") == "dense"
+    result = searcher.retrieve("北京是哪个国家的首都？", 3)
+    assert "北京" in result.passages[0].text
+
+
+def test_unknown_mode_names_the_choices(sample_service):
+    with pytest.raises(ValueError, match="auto, dense, hybrid, lexical"):
+        Searcher(sample_service.store, sample_service.embeddings, mode="magic")
