@@ -104,13 +104,7 @@ def run_ours(passages, questions, emb) -> tuple[dict, dict]:
         results[mode] = metrics(rankings, questions, seconds)
         if mode == "dense":
             calibration = calibrate(rankings, questions, scores)
-    results["index_s"] = index_s
-    results["chunks"] = len(chunks)
-    return (
-        results["dense"],
-        results["hybrid"],
-        {"calibration": calibration, "chunks": len(chunks), "index_s": index_s},
-    )
+    return results, {"calibration": calibration, "chunks": len(chunks), "index_s": index_s}
 
 
 def calibrate(rankings, questions, scores) -> dict:
