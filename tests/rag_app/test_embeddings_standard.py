@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -14,9 +16,12 @@ from rag_app.embeddings import Qwen3Embeddings
 
 @cache
 def tiny_model_dir() -> str:
+    """LangChain's suites read parameters from a property, not a fixture, so build once and clean up at exit."""
     from tests.tiny_qwen3 import build_tiny_qwen3
 
-    return str(build_tiny_qwen3(Path(tempfile.mkdtemp(prefix="tiny-qwen3-std-"))))
+    folder = Path(tempfile.mkdtemp(prefix="tiny-qwen3-std-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return str(build_tiny_qwen3(folder))
 
 
 class TestQwen3EmbeddingsUnit(EmbeddingsUnitTests):

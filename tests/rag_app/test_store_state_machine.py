@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -39,6 +40,9 @@ class StoreMachine(RuleBasedStateMachine):
     def save_and_load(self):
         self.store.save()
         self.store = FaissStore.load(self.root, fake_embedding(), dimensions=DIM, model_name="fake")
+
+    def teardown(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
 
     @invariant()
     def index_and_docstore_agree(self):
