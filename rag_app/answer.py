@@ -68,7 +68,7 @@ class Answer:
             "backend": self.backend,
             "grounded": self.grounded,
             "notices": self.notices,
-            **{k: v for k, v in self.retrieval.to_json(model).items()},
+            **self.retrieval.to_json(model),
         }
 
 

@@ -109,3 +109,25 @@ def test_wrong_model_store_is_refused(fixture_store, tiny_qwen3_dir):
     assert out.returncode == 1
     assert "was built with sentence-transformers/all-MiniLM-L6-v2 (384 dims)" in out.stderr
     assert "--rebuild" in out.stderr
+
+
+def test_ask_json_has_answer_citations_and_the_query_fields(fixture_store):
+    store, _ = fixture_store
+    out = rag_app(
+        "ask", "--store", str(store), "--llm", "none", "--json", "-k", "3", "Wie sieht der Beweis aus?"
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) >= {
+        "answer",
+        "citations",
+        "backend",
+        "grounded",
+        "results",
+        "ambiguity",
+        "model",
+        "query",
+    }
+    assert data["backend"].startswith("extractive") and len(data["results"]) == 3
+    for citation in data["citations"]:
+        assert citation["source"] in GOOD and citation["page"] in GOOD[citation["source"]]
