@@ -87,6 +87,7 @@ class FaissStore(VectorStore):
         self._next_id = 0
         self.version = 0  # bumped on every change, so derived indexes (HNSW, BM25) know to rebuild
         self._approx: tuple[int, Any, np.ndarray] | None = None
+        self._size_cache: tuple[int, int] | None = None  # (version, serialised index bytes)
 
     # ---- LangChain VectorStore --------------------------------------------------------
 
@@ -438,7 +439,10 @@ class FaissStore(VectorStore):
         """Counts and memory: bytes the index really holds beside the N × d × 4 estimate."""
         with self._lock:
             n = len(self)
-            index_bytes = len(faiss.serialize_index(self._index)) if n else 0
+            # Serialising copies the whole index; the UI asks on every page load, so reuse it per version.
+            if self._size_cache is None or self._size_cache[0] != self.version:
+                self._size_cache = (self.version, len(faiss.serialize_index(self._index)) if n else 0)
+            index_bytes = self._size_cache[1]
             return {
                 "vectors": n,
                 "files": len(self._files),
