@@ -122,8 +122,8 @@ class LocalEmbeddings(BaseModel, Embeddings):
             return format_query(self.query_task, text)
         return text
 
-    def encode(self, texts: Sequence[str], *, progress: ProgressCallback | None = None) -> np.ndarray:
-        """Unit vectors, float32, shape (len(texts), output_dimensions); ``progress(done, total)`` per batch."""
+    def encode(self, texts: Sequence[str], *, report_progress: bool = False) -> np.ndarray:
+        """Unit vectors, float32, shape (len(texts), output_dimensions)."""
         import torch
 
         from rag_app.pooling import POOLERS, truncate_and_normalize
@@ -153,13 +153,12 @@ class LocalEmbeddings(BaseModel, Embeddings):
                 vectors = truncate_and_normalize(pool(hidden, features["attention_mask"]), self.dimensions)
                 out[batch] = vectors.cpu().numpy()
                 done += len(batch)
-                if progress is not None:
-                    progress(done, len(texts))
+                if report_progress and self.progress is not None:
+                    self.progress(done, len(texts))
         return out
 
-    def encode_documents(self, texts: Sequence[str], progress: ProgressCallback | None = None) -> np.ndarray:
-        """Documents get no instruction; ``progress`` defaults to the object's own callback."""
-        return self.encode(texts, progress=progress or self.progress)
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode(texts, report_progress=True)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.encode([self.query_text(t) for t in texts])

@@ -87,7 +87,6 @@ class FaissStore(VectorStore):
         self._next_id = 0
         self.version = 0  # bumped on every change, so derived indexes (HNSW, BM25) know to rebuild
         self._approx: tuple[int, Any, np.ndarray] | None = None
-        self._size_cache: tuple[int, int] | None = None  # (version, serialised index bytes)
 
     # ---- LangChain VectorStore --------------------------------------------------------
 
@@ -439,10 +438,7 @@ class FaissStore(VectorStore):
         """Counts and memory: bytes the index really holds beside the N × d × 4 estimate."""
         with self._lock:
             n = len(self)
-            # Serialising copies the whole index; the UI asks on every page load, so reuse it per version.
-            if self._size_cache is None or self._size_cache[0] != self.version:
-                self._size_cache = (self.version, len(faiss.serialize_index(self._index)) if n else 0)
-            index_bytes = self._size_cache[1]
+            index_bytes = len(faiss.serialize_index(self._index)) if n else 0
             return {
                 "vectors": n,
                 "files": len(self._files),

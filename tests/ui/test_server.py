@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from gradio_client import Client, handle_file
 
@@ -55,9 +57,8 @@ def test_twenty_questions_at_once(client):
 
 def test_two_uploads_at_the_same_time(client):
     files = [PDF_FIXTURES / "two-column.pdf", PDF_FIXTURES / "single-page-text.pdf"]
-    # submit() is the client's own concurrent API; a bounded result() turns a hang into a failure.
-    jobs = [client.submit([handle_file(str(p))], "", api_name="/upload") for p in files]
-    outcomes = [{row[0]: (row[1], row[2]) for row in job.result(timeout=300)[0]["data"]} for job in jobs]
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(lambda p: upload(client, p), files))
     assert outcomes[0]["two-column.pdf"][0] == "indexed"
     assert outcomes[1]["single-page-text.pdf"][0] == "indexed"
 
