@@ -38,13 +38,20 @@ def compare_with_langchain(texts: list[str]) -> dict:
     theirs = HuggingFaceEmbeddings(
         model_name=str(ours.resolved.path), encode_kwargs={"normalize_embeddings": True}, show_progress=False
     )
+    # What a user gets who tunes LangChain's batch size to the one that suits this CPU best.
+    tuned = HuggingFaceEmbeddings(
+        model_name=str(ours.resolved.path),
+        encode_kwargs={"normalize_embeddings": True, "batch_size": 8},
+        show_progress=False,
+    )
     ours.encode(texts[:8])
     theirs.embed_documents(texts[:8])
-    # Interleave the repeats so a background job hurts both sides alike.
-    ours_times, theirs_times = [], []
+    # Interleave the repeats so a background job hurts every side alike.
+    ours_times, theirs_times, tuned_times = [], [], []
     for _ in range(2):
         ours_times.append(best_time(lambda: ours.encode(texts), 1))
         theirs_times.append(best_time(lambda: theirs.embed_documents(texts), 1))
+        tuned_times.append(best_time(lambda: tuned.embed_documents(texts), 1))
     ours_vectors = ours.encode(texts)
     theirs_vectors = np.asarray(theirs.embed_documents(texts), dtype=np.float32)
     cosine = (ours_vectors * theirs_vectors).sum(axis=1)
@@ -55,7 +62,7 @@ def compare_with_langchain(texts: list[str]) -> dict:
     ]
     tokens = sum(lengths)
     flops = sum(encoder_flops_per_token(model.config, n) * n for n in lengths)
-    ours_s, theirs_s = min(ours_times), min(theirs_times)
+    ours_s, theirs_s, tuned_s = min(ours_times), min(theirs_times), min(tuned_times)
     return {
         "texts": len(texts),
         "tokens": tokens,
@@ -64,6 +71,11 @@ def compare_with_langchain(texts: list[str]) -> dict:
         "ours_texts_per_s": len(texts) / ours_s,
         "theirs_texts_per_s": len(texts) / theirs_s,
         "speedup": theirs_s / ours_s,
+        "tuned_s": tuned_s,
+        "tuned_texts_per_s": len(texts) / tuned_s,
+        "tuned_gflops": flops / tuned_s / 1e9,
+        "speedup_vs_tuned": tuned_s / ours_s,
+        "ours_batch_tokens": ours.token_budget(),
         "ours_gflops": flops / ours_s / 1e9,
         "theirs_gflops": flops / theirs_s / 1e9,
         "cosine_min": float(cosine.min()),
@@ -140,9 +152,12 @@ Matrix-product peak measured in this run: {peak_ref:.0f} GFLOP/s (fp32, before {
 | pipeline | chunks/s | GFLOP/s | share of peak | time |
 |---|---|---|---|---|
 | `HuggingFaceEmbeddings` (LangChain) | {r["theirs_texts_per_s"]:.1f} | {r["theirs_gflops"]:.0f} | {r["theirs_gflops"] / peak_ref:.0%} | {r["theirs_s"]:.2f} s |
-| `LocalEmbeddings` (ours) | {r["ours_texts_per_s"]:.1f} | {r["ours_gflops"]:.0f} | {r["ours_gflops"] / peak_ref:.0%} | {r["ours_s"]:.2f} s |
+| `HuggingFaceEmbeddings`, `batch_size=8` (tuned by hand) | {r["tuned_texts_per_s"]:.1f} | {r["tuned_gflops"]:.0f} | {r["tuned_gflops"] / peak_ref:.0%} | {r["tuned_s"]:.2f} s |
+| `LocalEmbeddings` (ours, defaults) | {r["ours_texts_per_s"]:.1f} | {r["ours_gflops"]:.0f} | {r["ours_gflops"] / peak_ref:.0%} | {r["ours_s"]:.2f} s |
 
-Ours / theirs: **{r["speedup"]:.2f}x**. Agreement with LangChain's vectors: cosine min {r["cosine_min"]:.6f}, mean {r["cosine_mean"]:.6f}.
+Ours / theirs (defaults): **{r["speedup"]:.2f}x**; ours / theirs tuned: {r["speedup_vs_tuned"]:.2f}x.
+Most of the gain is the batching: ours fills each batch up to {r["ours_batch_tokens"]} padded tokens (longest texts first),
+so a batch's activations stay in cache; LangChain's default is 32 texts whatever their length. Agreement with LangChain's vectors: cosine min {r["cosine_min"]:.6f}, mean {r["cosine_mean"]:.6f}.
 
 Qwen3-Embedding architectures, random weights, fp32 on this CPU (time for the measured layers scaled to full depth):
 

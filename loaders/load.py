@@ -61,13 +61,14 @@ def _load(path: Path, password: str | None, name: str, limits: LoadLimits) -> li
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
     kind, description = sniff(head)
-    digest = _sha256(path)
-    base = {"source": name, "sha256": digest, "file_type": kind.value}
     if kind is FileKind.BINARY:
         raise UnsupportedTypeError(f"unsupported type: this is {description}, not a PDF or text file")
     if kind is FileKind.PDF:
+        base = {"source": name, "sha256": _sha256(path), "file_type": kind.value}
         return _pdf_documents(path, password, limits, base)
-    text, encoding = decode_text(path.read_bytes())
+    data = path.read_bytes()  # bounded by max_file_bytes above: hashed and decoded from one read
+    base = {"source": name, "sha256": hashlib.sha256(data).hexdigest(), "file_type": kind.value}
+    text, encoding = decode_text(data)
     text = clean_text(text)
     if len(text) > limits.max_chars:
         text = text[: limits.max_chars]

@@ -136,14 +136,10 @@ def _ingest_one(
     def on_batch(done: int, total: int) -> None:
         tell(number + 0.1 + 0.9 * done / total, f"embedding {item.source}: {done}/{total} chunks")
 
-    previous = embeddings.progress
-    embeddings.progress = on_batch
     try:
-        vectors = embeddings.encode_documents([c.page_content for c in chunks])
+        vectors = embeddings.encode_documents([c.page_content for c in chunks], progress=on_batch)
     except (RuntimeError, ValueError) as exc:
         return FileOutcome(item.source, "rejected", reason=f"embedding failed: {exc}")
-    finally:
-        embeddings.progress = previous
     store.add_file(item.source, sha256, chunks, vectors)
     pages = documents[-1].metadata.get("page")
     notes = "; ".join(

@@ -41,6 +41,7 @@ class RagService:
             device=s.device,
             dtype=s.dtype,
             batch_size=s.batch_size,
+            batch_tokens=s.batch_tokens,
         )
 
     @cached_property

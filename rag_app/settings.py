@@ -16,6 +16,7 @@ class Settings:
     device: str = "auto"
     dtype: str = "auto"
     batch_size: int = 32
+    batch_tokens: int | None = None  # None: 2048 padded tokens per batch on CPU, 16384 on GPU
     chunk_tokens: int = 256
     chunk_overlap: int = 32
     top_k: int = 5

@@ -87,6 +87,9 @@ class FaissStore(VectorStore):
         self._next_id = 0
         self.version = 0  # bumped on every change, so derived indexes (HNSW, BM25) know to rebuild
         self._approx: tuple[int, Any, np.ndarray] | None = None
+        # (version, vector count, serialised bytes): the UI asks for stats on every page load,
+        # and serialising the whole index each time costs as much as a copy of it.
+        self._size_cache: tuple[int, int, int] | None = None
 
     # ---- LangChain VectorStore --------------------------------------------------------
 
@@ -438,7 +441,7 @@ class FaissStore(VectorStore):
         """Counts and memory: bytes the index really holds beside the N × d × 4 estimate."""
         with self._lock:
             n = len(self)
-            index_bytes = len(faiss.serialize_index(self._index)) if n else 0
+            index_bytes = self._serialised_size(n)
             return {
                 "vectors": n,
                 "files": len(self._files),
@@ -451,6 +454,13 @@ class FaissStore(VectorStore):
                 else f"approximate (HNSW, M={self.hnsw_m})",
                 "model": self.model_name,
             }
+
+    def _serialised_size(self, n: int) -> int:
+        if not n:
+            return 0
+        if self._size_cache is None or self._size_cache[:2] != (self.version, n):
+            self._size_cache = (self.version, n, len(faiss.serialize_index(self._index)))
+        return self._size_cache[2]
 
     def search_kind(self) -> str:
         if _gpu_count() > 0:

@@ -88,3 +88,33 @@ def test_bundled_model_is_an_encoder_without_instruction(bundled_embeddings):
     assert isinstance(bundled_embeddings, LocalEmbeddings)
     assert bundled_embeddings.query_text("x") == "x"
     assert bundled_embeddings.model_info()["is_fallback"] is True
+
+
+def test_progress_argument_overrides_the_field_and_reaches_only_its_caller(tiny_qwen3_dir):
+    field_calls: list[tuple[int, int]] = []
+    mine: list[tuple[int, int]] = []
+    emb = embeddings_for(str(tiny_qwen3_dir), batch_size=2, progress=lambda d, t: field_calls.append((d, t)))
+    emb.encode_documents(["a b", "c d", "e f"], progress=lambda d, t: mine.append((d, t)))
+    assert mine == [(2, 3), (3, 3)]
+    assert field_calls == []
+    emb.encode_queries(["a question"])  # queries report nothing
+    assert field_calls == []
+
+
+@pytest.mark.parametrize("budget", [1, 7, 16, 10_000])
+def test_token_budget_batches_cover_every_text_once_within_limits(tiny_qwen3_dir, budget):
+    emb = embeddings_for(str(tiny_qwen3_dir), batch_size=3, batch_tokens=budget)
+    lengths = [9, 1, 4, 4, 12, 2, 7, 3]
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i], reverse=True)
+    batches = emb._batches(order, lengths)
+    assert [i for b in batches for i in b] == order
+    for b in batches:
+        assert 1 <= len(b) <= 3
+        assert len(b) == 1 or max(lengths[i] for i in b) * len(b) <= budget
+
+
+def test_token_budget_does_not_change_the_vectors(tiny_qwen3_dir):
+    texts = [("word " * n).strip() for n in (40, 3, 17, 1, 25, 8, 60, 2)]
+    small = embeddings_for(str(tiny_qwen3_dir), batch_tokens=16).embed_documents(texts)
+    large = embeddings_for(str(tiny_qwen3_dir), batch_tokens=100_000).embed_documents(texts)
+    assert np.abs(np.array(small) - np.array(large)).max() < 1e-4

@@ -149,6 +149,19 @@ def test_stats_report_real_bytes_beside_the_estimate():
     assert stats["index_bytes"] >= stats["estimate_bytes"]
 
 
+def test_stats_follow_every_change_of_the_index():
+    """The serialised size is cached per store version; adding or deleting must refresh it."""
+    store = new_store()
+    add(store, "a.txt", [f"text {i}" for i in range(10)])
+    first = store.stats()["index_bytes"]
+    assert store.stats()["index_bytes"] == first
+    add(store, "b.txt", [f"other {i}" for i in range(10)])
+    grown = store.stats()["index_bytes"]
+    assert grown == len(faiss.serialize_index(store._index)) > first
+    store.delete_source("b.txt")
+    assert store.stats()["index_bytes"] == len(faiss.serialize_index(store._index)) < grown
+
+
 def test_langchain_vectorstore_interface_and_interop():
     store = FaissStore.from_texts(
         ["apples are fruit", "trains are fast"], fake_embedding(), model_name="fake"
