@@ -41,6 +41,9 @@ def extract(request: dict) -> dict:
 
     max_pages = int(request["max_pages"])
     max_chars = int(request["max_chars"])
+    # This worker reads pages offset, offset + stride, ...: several workers share a long file.
+    offset = int(request.get("offset", 0))
+    stride = max(1, int(request.get("stride", 1)))
     password = request.get("password")
     try:
         reader = PdfReader(request["path"], strict=False)
@@ -55,7 +58,7 @@ def extract(request: dict) -> dict:
         pages: list[str] = []
         chars = 0
         truncated = False
-        for index in range(min(total_pages, max_pages)):
+        for index in range(offset, min(total_pages, max_pages), stride):
             text = reader.pages[index].extract_text() or ""
             if chars + len(text) > max_chars:
                 text = text[: max(0, max_chars - chars)]

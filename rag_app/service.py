@@ -17,6 +17,7 @@ from rag_app.ingest import FileOutcome, IngestReport, InputFile, ProgressFn, col
 from rag_app.retrieval import RagRetriever, RetrievalResult, Searcher
 from rag_app.settings import Settings
 from rag_app.store import FaissStore
+from rag_app.threads import single_threaded_numpy_blas
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ class RagService:
     def __init__(
         self, settings: Settings, *, embeddings: LocalEmbeddings | None = None, rebuild: bool = False
     ):
+        single_threaded_numpy_blas()
         self.settings = settings
         self._embeddings = embeddings
         self._rebuild = rebuild

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -105,3 +106,32 @@ def test_memory_limit_is_enforced(pdf_fixtures):
     with pytest.raises(TooLargeError, match="memory"):
         load(pdf_fixtures / "long-117-pages-german.pdf", limits=LoadLimits(memory_bytes=60 * 2**20))
     assert load(pdf_fixtures / "long-117-pages-german.pdf", limits=LoadLimits(memory_bytes=2**30))
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_workers_sharing_a_file_give_the_pages_of_one_worker(pdf_fixtures, workers):
+    from loaders.pdf import extract_pdf
+
+    path = pdf_fixtures / "multipage-4-pages.pdf"
+    alone = extract_pdf(path, password=None, limits=LIMITS, workers=1)
+    shared = extract_pdf(path, password=None, limits=LIMITS, workers=workers)
+    assert shared.pages == alone.pages and len(alone.pages) == 4
+    assert shared.total_pages == alone.total_pages and shared.notes == alone.notes == []
+
+
+def test_character_cap_applies_to_the_whole_file_across_workers(pdf_fixtures):
+    from loaders.pdf import extract_pdf
+
+    path = pdf_fixtures / "multipage-4-pages.pdf"
+    full = "".join(extract_pdf(path, password=None, limits=LIMITS, workers=1).pages)
+    cap = len(full) // 2
+    capped = extract_pdf(path, password=None, limits=LoadLimits(timeout_s=60, max_chars=cap), workers=2)
+    assert "".join(capped.pages) == full[:cap]
+    assert capped.notes == [f"text was cut at {cap:,} characters"]
+
+
+def test_big_files_are_parsed_on_every_core(pdf_fixtures):
+    from loaders.pdf import parse_workers
+
+    assert parse_workers(pdf_fixtures / "single-page-text.pdf") == 1
+    assert parse_workers(pdf_fixtures / "long-117-pages-german.pdf") == min(4, os.cpu_count() or 1)

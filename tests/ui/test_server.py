@@ -9,6 +9,9 @@ from gradio_client import Client, handle_file
 
 from tests.conftest import PDF_FIXTURES, ROOT
 
+# A hang (two requests at once) must fail this file in minutes, not hold CI for the global limit.
+pytestmark = pytest.mark.timeout(300)
+
 
 @pytest.fixture(scope="module")
 def client(running_app):
