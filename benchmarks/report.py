@@ -18,6 +18,64 @@ COMMANDS = {
 }
 
 
+def plots() -> list[str]:
+    """PNG charts of what reads faster as a picture; returns markdown image lines for those drawn."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return ["_(matplotlib is not installed: `pip install -e .[dev]` to draw the charts)_\n"]
+    lines = []
+    eval_json = RESULTS / "eval_retrieval.json"
+    if eval_json.exists():
+        results = json.loads(eval_json.read_text())["results"]
+        fig, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 3.6), squeeze=False)
+        for ax, (set_name, methods) in zip(axes[0], results.items(), strict=True):
+            names = [m for m in methods if not m.startswith("_")]
+            y = range(len(names))
+            ax.barh([i + 0.2 for i in y], [methods[m]["R@1"] for m in names], 0.4, label="R@1")
+            ax.barh([i - 0.2 for i in y], [methods[m]["R@5"] for m in names], 0.4, label="R@5")
+            ax.set_yticks(list(y), names)
+            ax.invert_yaxis()
+            ax.set_xlim(0, 1)
+            ax.set_title(set_name, fontsize=10)
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper center", ncol=2, fontsize=8)
+        fig.tight_layout(rect=(0, 0, 1, 0.92))
+        fig.savefig(RESULTS / "retrieval.png", dpi=110)
+        plt.close(fig)
+        lines.append("![Recall@1 and recall@5 per method on both sets](bench/retrieval.png)\n")
+    latency_json = RESULTS / "search_latency.json"
+    if latency_json.exists():
+        rows = json.loads(latency_json.read_text())["rows"]
+        fig, ax = plt.subplots(figsize=(6, 3.6))
+        ax.loglog(
+            [r["n"] for r in rows], [r["search_p50_ms"] for r in rows], "o-", label="exact (IndexFlatIP)"
+        )
+        for r in rows:
+            if "hnsw" in r:
+                for point in r["hnsw"]["sweep"]:
+                    ax.plot(r["n"], point["search_p50_ms"], "s", color="tab:orange")
+                    ax.annotate(
+                        f"HNSW ef={point['ef_search']}, recall {point['recall_at_10']:.2f}",
+                        (r["n"], point["search_p50_ms"]),
+                        textcoords="offset points",
+                        xytext=(-8, 0),
+                        ha="right",
+                        fontsize=7,
+                    )
+        ax.set_xlabel("vectors (384 dims)")
+        ax.set_ylabel("search p50 (ms), top-5")
+        ax.legend(loc="upper left", fontsize=8)
+        fig.tight_layout()
+        fig.savefig(RESULTS / "search_latency.png", dpi=110)
+        plt.close(fig)
+        lines.append("![Search latency against index size, exact and HNSW](bench/search_latency.png)\n")
+    return lines
+
+
 def main() -> None:
     parts = [
         "# Benchmarks\n",
@@ -36,6 +94,7 @@ def main() -> None:
             f"\n_Command: `{COMMANDS[name]}` · run {meta['when']} · {m['cpu']}, {m['cores']} cores "
             f"({m['cpu_capability']}), torch {m['torch']}{', GPU ' + m['gpu'] if m['gpu'] else ''}._\n"
         )
+    parts.extend(["## Charts\n", *plots()])
     (ROOT / "docs" / "benchmarks.md").write_text("\n".join(parts))
     print((ROOT / "docs" / "benchmarks.md").read_text())
 

@@ -46,7 +46,7 @@ class LocalEmbeddings(BaseModel, Embeddings):
     batch_tokens: int | None = None
     """Most padded tokens per batch. None: 2048 on CPU, 16384 on a GPU. On CPU a small token
     budget is much faster than a large fixed batch: the activations of a batch stay in cache
-    (measured 1.5x on the fixture chunks against 32 x 256 tokens; benchmarks/embed_throughput.py)."""
+    (1.26x to 1.47x LangChain's 32-text batches on the fixture chunks; benchmarks/embed_throughput.py)."""
     device: str = models.AUTO
     """``auto`` (CUDA, then MPS, then CPU), or a torch device string."""
     dtype: str = models.AUTO
