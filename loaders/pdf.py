@@ -61,37 +61,40 @@ def extract_pdf(
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
-    procs = []
-    for offset in range(workers):
-        request = {
-            "path": str(path),
-            "password": password,
-            "max_pages": limits.max_pages,
-            "max_chars": limits.max_chars,
-            "offset": offset,
-            "stride": workers,
-        }
-        proc = subprocess.Popen(
-            [sys.executable, "-I", str(_WORKER)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            preexec_fn=_limit_resources,
-            env=env,
-        )
-        procs.append((proc, json.dumps(request)))
     deadline = time.monotonic() + limits.timeout_s
+    procs: list[subprocess.Popen] = []
     replies = []
     try:
-        for proc, request in procs:
+        for offset in range(workers):
+            request = {
+                "path": str(path),
+                "password": password,
+                "max_pages": limits.max_pages,
+                "max_chars": limits.max_chars,
+                "offset": offset,
+                "stride": workers,
+            }
+            proc = subprocess.Popen(
+                [sys.executable, "-I", str(_WORKER)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                preexec_fn=_limit_resources,
+                env=env,
+            )
+            procs.append(proc)
+            # Sent now, as one line, so that every worker is busy before we wait on the first.
+            proc.stdin.write(json.dumps(request) + "\n")
+            proc.stdin.flush()
+        for proc in procs:
             try:
-                stdout, stderr = proc.communicate(request, timeout=max(0.01, deadline - time.monotonic()))
+                stdout, stderr = proc.communicate(timeout=max(0.01, deadline - time.monotonic()))
             except subprocess.TimeoutExpired as exc:
                 raise TimedOutError(f"timed out: parsing took longer than {limits.timeout_s:g} s") from exc
             replies.append(_reply(proc.returncode, stdout, stderr, limits))
     finally:
-        for proc, _ in procs:
+        for proc in procs:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()

@@ -1,7 +1,7 @@
 """Extract PDF text in a separate, resource-limited process.
 
 Run as a script (``python -I pdf_worker.py``) so it imports nothing of ours: the parent
-sends one JSON request on stdin and reads one JSON reply on stdout. JSON, not pickle,
+sends one JSON request as one line on stdin and reads one JSON reply on stdout. JSON, not pickle,
 crosses the boundary, so a hostile PDF that subverts this process still cannot make the
 parent execute anything.
 """
@@ -98,7 +98,8 @@ def _opened_with_empty_password(reader) -> bool:
 
 
 def main() -> None:
-    request = json.loads(sys.stdin.read())
+    # One line, not to end of input: the parent starts every worker before it waits on any.
+    request = json.loads(sys.stdin.readline())
     try:
         reply = extract(request)
     except MemoryError:
