@@ -72,7 +72,7 @@ def run_child(which: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--child", choices=["ours", "langchain"])
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     if args.child:
         result = (ours if args.child == "ours" else langchain)()
