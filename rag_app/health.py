@@ -29,11 +29,13 @@ def check_health(store: FaissStore, seed: int = 0) -> HealthReport:
     lengths = [len(r["text"]) for _, r in records]
     short = sum(n < SHORT_CHARS for n in lengths)
     long = sum(n > LONG_CHARS for n in lengths)
-    _, vectors = store.all_vectors()
     duplicates, mean_cosine = 0, None
-    if len(vectors) >= 2:
+    if len(records) >= 2:
+        # Only the sampled vectors are read: the UI runs this after every upload, and copying
+        # a 100k-vector index each time to look at 2,000 of them would dominate.
         rng = np.random.default_rng(seed)
-        sample = vectors[rng.choice(len(vectors), size=min(SAMPLE, len(vectors)), replace=False)]
+        picked = rng.choice(len(records), size=min(SAMPLE, len(records)), replace=False)
+        sample = store.vectors_for([records[i][0] for i in picked])
         gram = sample @ sample.T
         upper = gram[np.triu_indices(len(sample), k=1)]
         duplicates = int((upper >= NEAR_DUPLICATE).sum())

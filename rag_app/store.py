@@ -321,11 +321,16 @@ class FaissStore(VectorStore):
 
     def cosine_to(self, query_vector: np.ndarray, fids: Sequence[int]) -> list[float]:
         """Exact cosines of the query to chosen stored vectors (for hits found by other means)."""
+        if not len(fids):
+            return []
+        return [float(x) for x in self.vectors_for(fids) @ unit_rows(np.asarray(query_vector))]
+
+    def vectors_for(self, fids: Sequence[int]) -> np.ndarray:
+        """The stored vectors of these ids, one row each, without copying the whole index."""
         with self._lock:
-            vectors = (
-                np.stack([self._index.reconstruct(int(fid)) for fid in fids]) if fids else np.zeros((0, 1))
-            )
-        return [float(x) for x in vectors @ unit_rows(np.asarray(query_vector))] if len(fids) else []
+            if not len(fids):
+                return np.zeros((0, self.dimensions), dtype=np.float32)
+            return np.stack([self._index.reconstruct(int(fid)) for fid in fids]).astype(np.float32)
 
     def record(self, fid: int) -> dict[str, Any]:
         return self._records[fid]
