@@ -64,8 +64,10 @@ def timed(fn: Callable[[str], list[int]], questions: list[tuple[str, int]]) -> t
 def run_ours(passages, questions, emb) -> tuple[dict, dict]:
     from langchain_core.documents import Document
 
-    from rag_app.chunking import ChunkingConfig, chunk_documents, hf_token_counter
+    from rag_app.chunking import chunk_documents, hf_token_counter
     from rag_app.retrieval import Searcher
+    from rag_app.service import RagService
+    from rag_app.settings import Settings
     from rag_app.store import FaissStore
 
     docs = [
@@ -73,9 +75,9 @@ def run_ours(passages, questions, emb) -> tuple[dict, dict]:
         for i, p in enumerate(passages)
     ]
     start = time.perf_counter()
-    chunks = chunk_documents(
-        docs, hf_token_counter(emb.tokenizer), ChunkingConfig(max_tokens=emb.chunk_token_limit())
-    )
+    # The app's own chunking (default settings), so the numbers are what a user gets.
+    chunking = RagService(Settings(store_dir=tempfile.mkdtemp()), embeddings=emb).chunking
+    chunks = chunk_documents(docs, hf_token_counter(emb.tokenizer), chunking)
     vectors = emb.encode_documents([c.page_content for c in chunks])
     store = FaissStore(
         emb, dimensions=emb.output_dimensions, model_name=emb.resolved.name, path=tempfile.mkdtemp()
@@ -201,7 +203,7 @@ def main() -> None:
             if method.startswith("_"):
                 continue
             rows.append(
-                f"| {name} | {method} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['MRR@10']:.3f} | {m['qps']:.0f} |"
+                f"| {name} | {method} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['MRR@10']:.4f} | {m['qps']:.0f} |"
             )
     clap = results[next(iter(results))]["_extra"]["calibration"]
     gap_rows = "".join(

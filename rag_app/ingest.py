@@ -30,10 +30,14 @@ class FileOutcome:
 
     def line(self) -> str:
         if self.status == "indexed":
-            where = f" from {self.pages} pages" if self.pages else ""
+            where = f" from {_count(self.pages, 'page')}" if self.pages else ""
             extra = f" ({self.reason})" if self.reason else ""
-            return f"indexed {self.chunks} chunks{where}{extra}"
+            return f"indexed {_count(self.chunks, 'chunk')}{where}{extra}"
         return f"{self.status}: {self.reason}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @dataclass

@@ -59,6 +59,8 @@ def test_ingest_all_fixtures_reports_each_file(fixture_store):
     lines = status_lines(first.stdout)
     for name in GOOD:
         assert lines[name].startswith("indexed "), (name, lines[name])
+    assert lines["single-page-text.pdf"] == "indexed 1 chunk from 1 page"
+    assert lines["long-117-pages-german.pdf"].endswith(" chunks from 117 pages")
     for name, reason in BAD.items():
         assert lines[name].startswith(f"rejected: {reason}"), (name, lines[name])
 
