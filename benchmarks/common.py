@@ -48,14 +48,16 @@ def machine() -> dict[str, Any]:
     }
 
 
-def matmul_peak_gflops(sizes: tuple[int, ...] = (512, 1024, 2048), repeats: int = 10) -> float:
-    """Best fp32 square matrix-product rate over a few sizes on this machine, now: the ceiling
+def matmul_peak_gflops(
+    sizes: tuple[int, ...] = (512, 1024, 2048), repeats: int = 10, dtype: str = "float32"
+) -> float:
+    """Best square matrix-product rate over a few sizes on this machine, now: the ceiling
     for embedding (the best size differs between machines, so several are tried)."""
     import torch
 
     rates = []
     for n in sizes:
-        a, b = torch.randn(n, n), torch.randn(n, n)
+        a, b = torch.randn(n, n, dtype=getattr(torch, dtype)), torch.randn(n, n, dtype=getattr(torch, dtype))
         a @ b
         best = float("inf")
         for _ in range(repeats):

@@ -41,3 +41,16 @@ def test_qwen3_reference_matrix(name):
     emb = embeddings_for(str(folder), dimensions=None, dtype="float32")
     scores = np.array([emb.embed_query(t) for t in QUERIES]) @ np.array(emb.embed_documents(DOCUMENTS)).T
     np.testing.assert_allclose(scores, REFERENCE[name], atol=0.01)
+
+
+def test_bf16_vectors_agree_with_fp32(bundled_embeddings):
+    """What ``dtype="auto"`` picks on CPUs with native bf16 must stay faithful (cosine >= 0.999)."""
+    texts = DOCUMENTS + [
+        "Eine Metrik ordnet je zwei Punkten einer Menge einen Abstand zu.",
+        "FAISS stores the vectors; the cosine of unit vectors is their inner product. " * 12,
+    ]
+    bf16 = embeddings_for("bundled", dtype="bf16")
+    assert bf16.model_info()["dtype"] == "bfloat16"
+    cosine = (bf16.encode(texts) * bundled_embeddings.encode(texts)).sum(axis=1)
+    assert cosine.min() >= 0.999, cosine
+    assert cosine.min() < 1.0 - 1e-7, "bf16 gave bit-identical vectors: the dtype was not applied"

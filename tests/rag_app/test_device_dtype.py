@@ -1,0 +1,64 @@
+"""Which device and dtype ``auto`` picks, and that an explicit choice wins."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from rag_app import models
+
+
+@pytest.fixture
+def native_bf16(monkeypatch):
+    def set_flag(value: bool) -> None:
+        monkeypatch.setattr(models, "cpu_has_native_bf16", lambda: value)
+
+    return set_flag
+
+
+def test_cpu_auto_is_bf16_only_where_the_cpu_computes_it(native_bf16):
+    native_bf16(True)
+    assert models.choose_dtype("cpu") is torch.bfloat16
+    native_bf16(False)
+    assert models.choose_dtype("cpu") is torch.float32
+
+
+def test_explicit_dtype_wins_over_the_cpu(native_bf16):
+    native_bf16(True)
+    assert models.choose_dtype("cpu", "fp32") is torch.float32
+    assert models.choose_dtype("cpu", "float16") is torch.float16
+    native_bf16(False)
+    assert models.choose_dtype("cpu", "BF16") is torch.bfloat16
+
+
+def test_gpu_defaults(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    assert models.choose_dtype("cuda") is torch.float16
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert models.choose_dtype("cuda:1") is torch.bfloat16
+    assert models.choose_dtype("mps") is torch.float16
+
+
+def test_unknown_dtype_is_a_clear_error():
+    with pytest.raises(ValueError, match="dtype must be one of auto"):
+        models.choose_dtype("cpu", "int4")
+
+
+def test_cpu_flag_detection_reads_cpuinfo(monkeypatch, tmp_path):
+    fake = tmp_path / "cpuinfo"
+    original = models.Path
+
+    def path(arg="", *rest):
+        return fake if str(arg) == "/proc/cpuinfo" else original(arg, *rest)
+
+    monkeypatch.setattr(models, "Path", path)
+    for flags, expected in (("fpu avx2 fma", False), ("fpu avx512f avx512_bf16", True), ("amx_bf16", True)):
+        fake.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+        models.cpu_has_native_bf16.cache_clear()
+        assert models.cpu_has_native_bf16() is expected
+    models.cpu_has_native_bf16.cache_clear()
+
+
+def test_explicit_device_is_kept():
+    assert models.choose_device("CPU") == "cpu"
+    assert models.choose_device("auto") in {"cpu", "cuda", "mps"}
