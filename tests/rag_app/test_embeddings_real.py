@@ -45,7 +45,8 @@ def test_qwen3_reference_matrix(name):
 
 def test_bf16_vectors_agree_with_fp32(bundled_embeddings):
     """What ``dtype="auto"`` picks on CPUs with native bf16 must stay faithful (cosine >= 0.999)."""
-    texts = DOCUMENTS + [
+    texts = [
+        *DOCUMENTS,
         "Eine Metrik ordnet je zwei Punkten einer Menge einen Abstand zu.",
         "FAISS stores the vectors; the cosine of unit vectors is their inner product. " * 12,
     ]
