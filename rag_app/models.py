@@ -134,11 +134,11 @@ def _sentence_transformers_layout(folder: Path, positions: int) -> tuple[str, in
 # ---- device and dtype -------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def cpu_has_native_bf16() -> bool:
+@lru_cache(maxsize=2)
+def cpu_has_native_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     """True when the CPU computes bf16 in hardware (AVX512-BF16 or AMX); emulated bf16 is far slower."""
     try:
-        flags = Path("/proc/cpuinfo").read_text()
+        flags = cpuinfo.read_text()
     except OSError:
         return False
     return "avx512_bf16" in flags or "amx_bf16" in flags

@@ -44,19 +44,14 @@ def test_unknown_dtype_is_a_clear_error():
         models.choose_dtype("cpu", "int4")
 
 
-def test_cpu_flag_detection_reads_cpuinfo(monkeypatch, tmp_path):
-    fake = tmp_path / "cpuinfo"
-    original = models.Path
-
-    def path(arg="", *rest):
-        return fake if str(arg) == "/proc/cpuinfo" else original(arg, *rest)
-
-    monkeypatch.setattr(models, "Path", path)
-    for flags, expected in (("fpu avx2 fma", False), ("fpu avx512f avx512_bf16", True), ("amx_bf16", True)):
-        fake.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
-        models.cpu_has_native_bf16.cache_clear()
-        assert models.cpu_has_native_bf16() is expected
-    models.cpu_has_native_bf16.cache_clear()
+def test_cpu_flag_detection_reads_cpuinfo(tmp_path):
+    for number, (flags, expected) in enumerate(
+        (("fpu avx2 fma", False), ("fpu avx512f avx512_bf16", True), ("amx_bf16", True))
+    ):
+        cpuinfo = tmp_path / f"cpuinfo{number}"
+        cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+        assert models.cpu_has_native_bf16(cpuinfo) is expected
+    assert models.cpu_has_native_bf16(tmp_path / "missing") is False
 
 
 def test_explicit_device_is_kept():
