@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test lint bench browser-deps clean
+.PHONY: run test test-fast lint bench browser-deps clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PY) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	bash scripts/browser-deps.sh || echo "browser tests will be skipped: chromium could not be installed"
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The unit tests alone: no bundled model, no server, no browser (under a minute).
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow and not server and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -67,7 +67,7 @@ def timed(fn: Callable[[str], list[int]], questions: list[tuple[str, int]]) -> t
 def run_ours(passages, questions, emb) -> tuple[dict, dict]:
     from langchain_core.documents import Document
 
-    from rag_app.chunking import chunk_documents, hf_token_counter
+    from rag_app.chunking import chunk_documents
     from rag_app.retrieval import Searcher
     from rag_app.service import RagService
     from rag_app.settings import Settings
@@ -80,7 +80,7 @@ def run_ours(passages, questions, emb) -> tuple[dict, dict]:
     start = time.perf_counter()
     # The app's own chunking (default settings), so the numbers are what a user gets.
     chunking = RagService(Settings(store_dir=tempfile.mkdtemp()), embeddings=emb).chunking
-    chunks = chunk_documents(docs, hf_token_counter(emb.tokenizer), chunking)
+    chunks = chunk_documents(docs, emb.token_counter(), chunking)
     vectors = emb.encode_documents([c.page_content for c in chunks])
     store = FaissStore(
         emb, dimensions=emb.output_dimensions, model_name=emb.resolved.name, path=tempfile.mkdtemp()
@@ -94,7 +94,7 @@ def run_ours(passages, questions, emb) -> tuple[dict, dict]:
     index_s = time.perf_counter() - start
     results = {}
     calibration = {}
-    for mode in ("auto", "dense", "hybrid"):
+    for mode in ("auto", "dense", "hybrid", "lexical"):
         searcher = Searcher(store, emb, mode=mode)
         scores: list[tuple[float, float, bool, float]] = []
 
@@ -144,23 +144,6 @@ def calibrate(rankings, questions, scores) -> dict:
     }
 
 
-def run_bm25(passages, questions) -> dict:
-    from rank_bm25 import BM25Okapi
-
-    from rag_app.bm25 import tokenize
-
-    start = time.perf_counter()
-    bm25 = BM25Okapi([tokenize(p) for p in passages])
-    _ = time.perf_counter() - start
-
-    def search(question: str) -> list[int]:
-        scores = bm25.get_scores(tokenize(question))
-        return [int(i) for i in np.argsort(-scores)[:10]]
-
-    rankings, seconds = timed(search, questions)
-    return metrics(rankings, questions, seconds)
-
-
 def run_langchain(passages, questions, model_path: str) -> dict:
     from langchain_community.vectorstores import FAISS
     from langchain_core.documents import Document
@@ -202,7 +185,7 @@ def main() -> None:
             "ours: auto (default)": ours["auto"],
             "ours: dense": ours["dense"],
             "ours: hybrid (RRF)": ours["hybrid"],
-            "BM25 (rank-bm25)": run_bm25(passages, questions),
+            "BM25 (ours: lexical, SQLite FTS5)": ours["lexical"],
             "LangChain recipe": run_langchain(passages, questions, str(emb.resolved.path)),
             "_extra": extra,
         }

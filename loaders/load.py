@@ -29,18 +29,19 @@ def load(
     *,
     source: str | None = None,
     limits: LoadLimits = DEFAULT_LIMITS,
+    sha256: str | None = None,
 ) -> list[Document]:
     """Read one file into documents, one per PDF page (1-based ``page``) or one per text file.
 
     Every document's metadata holds ``source`` (the display name: ``source`` if given, else
     the file name, never the full path), ``page`` (``None`` for text), ``sha256`` of the file
-    and ``file_type``. Raises only :class:`LoaderError` subclasses, each with a reason a
-    person can act on.
+    and ``file_type``. ``sha256``, when the caller already hashed the file, saves reading it
+    twice. Raises only :class:`LoaderError` subclasses, each with a reason a person can act on.
     """
     path = Path(path)
     name = source or path.name
     try:
-        return _load(path, password, name, limits)
+        return _load(path, password, name, limits, sha256)
     except LoaderError as err:
         err.source = name
         raise
@@ -48,7 +49,9 @@ def load(
         raise LoaderError(f"cannot read the file: {exc.strerror or exc}", source=name) from exc
 
 
-def _load(path: Path, password: str | None, name: str, limits: LoadLimits) -> list[Document]:
+def _load(
+    path: Path, password: str | None, name: str, limits: LoadLimits, sha256: str | None
+) -> list[Document]:
     if not path.is_file():
         raise LoaderError("not a file")
     size = path.stat().st_size
@@ -64,7 +67,7 @@ def _load(path: Path, password: str | None, name: str, limits: LoadLimits) -> li
     if kind is FileKind.BINARY:
         raise UnsupportedTypeError(f"unsupported type: this is {description}, not a PDF or text file")
     if kind is FileKind.PDF:
-        base = {"source": name, "sha256": _sha256(path), "file_type": kind.value}
+        base = {"source": name, "sha256": sha256 or _sha256(path), "file_type": kind.value}
         return _pdf_documents(path, password, limits, base)
     data = path.read_bytes()  # bounded by max_file_bytes above: hashed and decoded from one read
     base = {"source": name, "sha256": hashlib.sha256(data).hexdigest(), "file_type": kind.value}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -57,10 +56,6 @@ def extract_pdf(
     workers = max(1, workers if workers is not None else parse_workers(path))
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")}
 
-    def _limit_resources() -> None:  # runs in the child before exec
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
     deadline = time.monotonic() + limits.timeout_s
     procs: list[subprocess.Popen] = []
     replies = []
@@ -73,6 +68,9 @@ def extract_pdf(
                 "max_chars": limits.max_chars,
                 "offset": offset,
                 "stride": workers,
+                # The worker limits itself before it parses anything: setting limits between fork
+                # and exec (preexec_fn) can deadlock a child forked while other threads run.
+                "memory_bytes": limits.memory_bytes,
             }
             proc = subprocess.Popen(
                 [sys.executable, "-I", str(_WORKER)],
@@ -80,7 +78,6 @@ def extract_pdf(
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
-                preexec_fn=_limit_resources,
                 env=env,
             )
             procs.append(proc)

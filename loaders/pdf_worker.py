@@ -97,9 +97,18 @@ def _opened_with_empty_password(reader) -> bool:
         return False
 
 
+def limit_self(memory_bytes: int) -> None:
+    """Cap this process's address space and forbid core dumps, before any PDF byte is parsed."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
 def main() -> None:
     # One line, not to end of input: the parent starts every worker before it waits on any.
     request = json.loads(sys.stdin.readline())
+    limit_self(int(request["memory_bytes"]))
     try:
         reply = extract(request)
     except MemoryError:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +15,7 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel,
 from prompts.answer import ANSWER_PROMPT, NO_ANSWER_TEXT
 from rag_app.citations import Citation, format_passages, resolve_citations
 from rag_app.extractive import extractive_answer
-from rag_app.llm import Backend, LLMError, parse_backend
+from rag_app.llm import Backend
 from rag_app.retrieval import Passage, RetrievalResult
 
 
@@ -72,20 +70,11 @@ class Answer:
         }
 
 
-_backends: dict[str, Backend] = {}
-_backends_lock = threading.Lock()
+AnswerEvent = tuple[str, Any]
+"""("retrieval", RetrievalResult), ("token", str) or ("done", Answer)."""
 
 
-def get_backend(spec: str | None) -> Backend:
-    """Backends are built once per setting and shared (the local LLM loads once)."""
-    key = (spec or "auto").strip()
-    with _backends_lock:
-        if key not in _backends:
-            _backends[key] = parse_backend(key, api_key=os.environ.get("RAG_OPENAI_API_KEY"))
-        return _backends[key]
-
-
-def stream_answer(retrieval: RetrievalResult, backend: Backend) -> Iterator[tuple[str, str | Answer]]:
+def stream_answer(retrieval: RetrievalResult, backend: Backend) -> Iterator[AnswerEvent]:
     """Yields ("token", text) while the answer is generated, then ("done", Answer)."""
     passages = retrieval.passages
     notices = list(backend.notices)
@@ -119,7 +108,7 @@ def stream_answer(retrieval: RetrievalResult, backend: Backend) -> Iterator[tupl
                 pieces.append(piece)
                 yield "token", piece
             raw = "".join(pieces)
-        except (LLMError, OSError, RuntimeError, ValueError) as exc:
+        except Exception as exc:  # any failure of a backend (a server, a local model) falls back, said so
             notices.append(f"{backend.name} failed ({exc}); answered extractively instead")
             name = "extractive (no LLM)"
             raw = extractive_answer(retrieval.query, passages)
@@ -137,14 +126,4 @@ def _context_passages(retrieval: RetrievalResult, limit: int) -> list[Passage]:
     return sorted(relevant, key=lambda p: -p.score)[:limit] or retrieval.passages[:1]
 
 
-def answer_question(service, question: str, *, k: int | None = None, llm_spec: str | None = None) -> Answer:
-    retrieval = service.query(question, k)
-    backend = get_backend(llm_spec or service.settings.llm)
-    for kind, value in stream_answer(retrieval, backend):
-        if kind == "done":
-            assert isinstance(value, Answer)
-            return value
-    raise AssertionError("stream_answer ended without an answer")
-
-
-__all__ = ["Answer", "answer_question", "build_answer_chain", "get_backend", "stream_answer"]
+__all__ = ["Answer", "AnswerEvent", "build_answer_chain", "stream_answer"]

@@ -7,17 +7,21 @@ falls inside a sentence only when that sentence alone exceeds the token limit.
 
 from __future__ import annotations
 
-import hashlib
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from langchain_core.documents import Document
+
+from loaders.scripts import CJK_RANGES
+from rag_app.ids import chunk_id
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 """Counts tokens of each text (without special tokens), in one batched call."""
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK = CJK_RANGES
 _CLOSERS = "\"'”’」』）)\\]"
 # Sentence ends: CJK terminators always; ASCII ones before whitespace/closers/end, or next to
 # CJK text (NFKC turns the full-width ！？； of Chinese text into ASCII); blank lines.
@@ -27,7 +31,8 @@ _SENTENCE_END = re.compile(
 )
 _CLAUSE_END = re.compile(r"[,，、:：](?:\s*)")
 _WORD = re.compile(r"\S+\s*|\s+")
-_PARAGRAPH_END = re.compile(r"\n[ \t]*\n\s*$")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_NON_SPACE = re.compile(r"\S")
 
 
 @dataclass(frozen=True)
@@ -57,19 +62,34 @@ class Span:
     ends_paragraph: bool = False
 
 
-def hf_token_counter(tokenizer) -> TokenCounter:
-    """A counter backed by a Hugging Face tokenizer, without special tokens."""
+class HFTokenCounter:
+    """Counts tokens (without special tokens) with a Hugging Face tokenizer, one call at a time.
 
-    def count(texts: Sequence[str]) -> list[int]:
+    A fast tokenizer's settings are changed by every call (truncation on or off), so two threads
+    sharing one raise "Already borrowed" or count with the other's truncation: the lock keeps
+    calls apart, and the embeddings give the counter a tokenizer instance of its own.
+    """
+
+    def __init__(self, tokenizer: Any) -> None:
+        self._tokenizer = tokenizer
+        self._lock = threading.Lock()
+
+    def __call__(self, texts: Sequence[str]) -> list[int]:
         if not texts:
             return []
-        # verbose=False: counting a long text is not feeding it to the model, so no length warning.
-        encoded = tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)[
-            "input_ids"
-        ]
-        return [len(ids) for ids in encoded]
+        with self._lock:
+            # verbose=False: counting a long text is not feeding it to the model, so no warning.
+            encoded = self._tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)
+        return [len(ids) for ids in encoded["input_ids"]]
 
-    return count
+    def special_tokens(self) -> int:
+        """How many special tokens the model's tokenizer adds to one text."""
+        with self._lock:
+            return int(self._tokenizer.num_special_tokens_to_add(pair=False))
+
+
+def hf_token_counter(tokenizer: Any) -> HFTokenCounter:
+    return HFTokenCounter(tokenizer)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -97,11 +117,13 @@ def chunk_text(text: str, count: TokenCounter, config: ChunkingConfig) -> list[t
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    """``(start, end)`` without outer whitespace, in time linear in the span (found by C code,
+    not a Python loop: a span may hold a million spaces)."""
+    first = _NON_SPACE.search(text, start, end)
+    if first is None:
+        return start, start
+    start = first.start()
+    return start, start + len(text[start:end].rstrip())
 
 
 def _units(text: str, count: TokenCounter, max_tokens: int) -> list[Span]:
@@ -122,7 +144,7 @@ def _refine(
     out: list[Span] = []
     for (s, e), n in zip(pieces, tokens, strict=True):
         if n <= max_tokens:
-            out.append(Span(s, e, n, bool(_PARAGRAPH_END.search(text, s, e))))
+            out.append(Span(s, e, n, _ends_paragraph(text, s, e)))
         elif len(levels) > 1:
             out.extend(_refine(text, [(s, e)], count, max_tokens, levels[1:]))
         else:
@@ -130,11 +152,27 @@ def _refine(
     return out
 
 
+def _ends_paragraph(text: str, start: int, end: int) -> bool:
+    """True when the whitespace the span ends with holds a blank line."""
+    _, last = _strip(text, start, end)
+    return bool(_PARAGRAPH_BREAK.search(text, last, end))
+
+
 def _slice_chars(text: str, start: int, end: int, count: TokenCounter, max_tokens: int) -> list[Span]:
-    """Last resort for one enormous 'word': the longest prefixes that fit, by binary search."""
+    """Last resort for one enormous 'word': the longest prefixes that fit.
+
+    The search doubles its window first and bisects inside it, so each slice costs time in
+    proportion to its own length, not to what is left of the word.
+    """
     out = []
     while start < end:
-        lo, hi = start + 1, end
+        fits, step = start + 1, 1
+        while fits < end:
+            probe = min(end, start + 2 * step)
+            if count([text[start:probe]])[0] > max_tokens:
+                break
+            fits, step = probe, 2 * step
+        lo, hi = fits, min(end, start + 2 * step) - 1
         while lo < hi:
             mid = (lo + hi + 1) // 2
             if count([text[start:mid]])[0] <= max_tokens:
@@ -225,43 +263,52 @@ def _apply_floor(
 ) -> list[tuple[int, int]]:
     """Drop chunks under ``min_chars``, first trying to grow a short tail backwards so nothing is lost."""
     out = []
-    unit_starts = [u.start for u in units]
     for s, e in chunks:
         if e - s < config.min_chars:
-            s, e = _grow(text, s, e, unit_starts, count, config)
+            s, e = _grow(text, s, e, units, count, config)
         if e - s >= config.min_chars:
             out.append((s, e))
     return out
 
 
 def _grow(
-    text: str, s: int, e: int, unit_starts: list[int], count: TokenCounter, config: ChunkingConfig
+    text: str,
+    s: int,
+    e: int,
+    units: list[Span],
+    count: TokenCounter,
+    config: ChunkingConfig,
 ) -> tuple[int, int]:
     """Widen a too-short chunk to ``min_chars`` within the token limit, so its text is not lost.
 
-    Backwards over whole units first (the chunk then still starts at a sentence), then by
-    characters, then forwards by characters (a short first chunk has nothing before it).
+    Over whole units first, backwards then forwards (the chunk then still starts and ends at
+    sentence boundaries), then to the nearest character that makes it long enough, backwards
+    then forwards (a short first chunk has nothing before it). Each direction tries one
+    candidate: widening further only adds tokens. Every step is linear in the text, so a short
+    tail after a million spaces costs one pass, not a million.
     """
-    searches = (
-        ((u, e) for u in reversed(unit_starts) if u < s),
-        ((b, e) for b in range(s - 1, -1, -1)),
-        ((s, f) for f in range(e + 1, len(text) + 1)),
-    )
-    for candidates in searches:
+    unit_starts = [u.start for u in units]
+    unit_ends = [u.end for u in units]
+    backwards = ((u, e) for u in reversed(unit_starts) if u < s)
+    forwards = ((s, u) for u in unit_ends if u > e)
+    for candidates in (backwards, forwards):
         for start, end in candidates:
             gs, ge = _strip(text, start, end)
-            if ge - gs < config.min_chars:
-                continue
-            if count([text[gs:ge]])[0] <= config.max_tokens:
-                return gs, ge
-            break  # widening further in this direction only adds tokens
+            if ge - gs >= config.min_chars:
+                if count([text[gs:ge]])[0] <= config.max_tokens:
+                    return gs, ge
+                break
+    before = len(text[: max(0, min(s, e - config.min_chars + 1))].rstrip())  # last non-space + 1
+    if before > 0:
+        gs = before - 1
+        if count([text[gs:e]])[0] <= config.max_tokens:
+            return gs, e
+    after = _NON_SPACE.search(text, s + config.min_chars - 1)
+    if after is not None:
+        ge = after.end()
+        if count([text[s:ge]])[0] <= config.max_tokens:
+            return s, ge
     return s, e
-
-
-def chunk_id(sha256: str, page: int | None, start: int, text: str) -> str:
-    """Stable id: the same file, page, offset and text always give the same id."""
-    key = f"{sha256}|{page}|{start}|{text}".encode()
-    return hashlib.sha256(key).hexdigest()[:24]
 
 
 def chunk_documents(

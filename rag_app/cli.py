@@ -1,4 +1,4 @@
-"""`rag-app`: ingest, query, ask, list, delete, info and serve from the command line."""
+"""`rag-app`: ingest, query, ask, list, delete, info, verify and serve from the command line."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ import json
 import logging
 import os
 import sys
+import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from rag_app.persistence import StoreError
-from rag_app.settings import Settings
+from pydantic import ValidationError
 
 EXIT_OK, EXIT_ERROR, EXIT_REJECTED = 0, 1, 2
+SAMPLE_DOCS = Path(__file__).resolve().parent.parent / "sample_docs"
 
 
 def _common(parser: argparse.ArgumentParser, *, store_required: bool = True) -> None:
@@ -22,7 +24,7 @@ def _common(parser: argparse.ArgumentParser, *, store_required: bool = True) -> 
         "--embedding-model", help="folder, hub name in the local HF cache, 'bundled' or 'auto'"
     )
     parser.add_argument("--dimensions", type=int, help="Matryoshka cut (Qwen3 default 1024)")
-    parser.add_argument("--device", help="auto, cpu, cuda, mps")
+    parser.add_argument("--device", help="auto, cpu, cuda, cuda:N, mps")
     parser.add_argument(
         "--mode", dest="retrieval_mode", choices=["auto", "dense", "hybrid", "lexical"], help="retrieval mode"
     )
@@ -51,13 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "ask":
             p.add_argument("--llm", help="smollm2, none, hf:PATH_OR_NAME, openai:BASE_URL#MODEL, or auto")
 
-    p = sub.add_parser("list", help="list indexed documents")
+    p = sub.add_parser("list", help="list indexed documents (loads no model)")
     _common(p)
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("delete", help="remove a document from the index")
+    p = sub.add_parser("delete", help="remove a document from the index (loads no model)")
     _common(p)
     p.add_argument("source")
+
+    p = sub.add_parser("verify", help="check every vector file of a store against its checksum")
+    _common(p)
 
     p = sub.add_parser("info", help="show which embedding model would be used and why")
     _common(p, store_required=False)
@@ -78,18 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
-    names = (
-        "store_dir",
-        "embedding_model",
-        "dimensions",
-        "device",
-        "retrieval_mode",
-        "top_k",
-        "llm",
-        "host",
-        "port",
-    )
+def settings_from(args: argparse.Namespace):
+    from rag_app.settings import Settings
+
+    names = ("store_dir", "embedding_model", "dimensions", "device", "retrieval_mode", "top_k", "llm",
+             "host", "port")  # fmt: skip
     return Settings.from_env(**{n: getattr(args, n, None) for n in names})
 
 
@@ -99,23 +97,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
-    if not args.verbose:
-        _quiet_libraries()
+    from rag_app.service import StoreError
+
     try:
         return _COMMANDS[args.command](args)
-    except StoreError as err:
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'setting'}: {e['msg']}" for e in err.errors())
+        print(f"error: invalid setting ({problems})", file=sys.stderr)
+        return EXIT_ERROR
+    except (StoreError, ValueError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_ERROR
-    except (ValueError, RuntimeError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_ERROR
-
-
-def _quiet_libraries() -> None:
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
 
 
 def _service(args: argparse.Namespace, **kwargs: Any):
@@ -124,25 +116,34 @@ def _service(args: argparse.Namespace, **kwargs: Any):
     return RagService(settings_from(args), **kwargs)
 
 
+def _tell_waiting(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def _banner(service) -> str:
     info = service.model_info()
     fallback = " [offline fallback]" if info["is_fallback"] else ""
     return f"embedding model: {info['name']} ({info['dimensions']} dims, {info['device']}){fallback}"
 
 
+def _quiet_libraries(verbose: bool) -> None:
+    if verbose:
+        return
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    service = _service(args, rebuild=args.rebuild)
+    _quiet_libraries(args.verbose)
+    service = _service(args, rebuild=args.rebuild, on_wait=_tell_waiting)
     print(_banner(service), file=sys.stderr)
-    password = args.password or os.environ.get("RAG_PDF_PASSWORD")
-    bar = tqdm(
-        total=1000,
-        unit="‰",
-        file=sys.stderr,
-        disable=not sys.stderr.isatty(),
-        bar_format="{l_bar}{bar}| {elapsed}",
-    )
+    password = args.password or service.settings.secret("pdf_password")
+    bar = tqdm(total=1000, unit="‰", file=sys.stderr, disable=not sys.stderr.isatty(),
+               bar_format="{l_bar}{bar}| {elapsed}")  # fmt: skip
 
     def progress(fraction: float, text: str) -> None:
         bar.set_description_str(text[:60])
@@ -152,7 +153,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     bar.close()
     for outcome in report.outcomes:
         print(f"{outcome.source}: {outcome.line()}")
-    stats = service.store.stats()
+    stats = service.stats()
     print(
         f"store {service.settings.store_dir}: {stats['files']} files, {stats['vectors']} vectors, "
         f"{len(report.rejected)} rejected",
@@ -162,6 +163,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    _quiet_libraries(args.verbose)
     service = _service(args)
     result = service.query(args.question, args.top_k)
     if args.json:
@@ -185,10 +187,9 @@ def _print_passages(result) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from rag_app.answer import answer_question
-
+    _quiet_libraries(args.verbose)
     service = _service(args)
-    answer = answer_question(service, args.question, k=args.top_k, llm_spec=args.llm)
+    answer = service.answer(args.question, args.top_k)
     if args.json:
         print(json.dumps(answer.to_json(service.model_info()), ensure_ascii=False))
         return EXIT_OK
@@ -203,28 +204,35 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     service = _service(args)
-    sources = service.store.list_sources()
+    documents, stats = service.documents(), service.stats()
     if args.json:
-        print(json.dumps({"documents": sources, "stats": service.store.stats()}, ensure_ascii=False))
+        print(json.dumps({"documents": documents, "stats": stats}, ensure_ascii=False))
         return EXIT_OK
-    for item in sources:
+    for item in documents:
         pages = f", {item['pages']} pages" if item["pages"] else ""
         print(f"{item['source']}: {item['chunks']} chunks{pages}")
-    stats = service.store.stats()
     print(
-        f"{stats['vectors']} vectors x {stats['dimensions']} dims; index {stats['index_bytes']:,} bytes "
-        f"(N x d x 4 = {stats['estimate_bytes']:,}); search {stats['search']}"
+        f"{stats['vectors']} vectors x {stats['dimensions']} dims ({stats['model']}); index "
+        f"{stats['index_bytes']:,} bytes (N x d x 4 = {stats['estimate_bytes']:,}); search {stats['search']}"
     )
     return EXIT_OK
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    removed = _service(args).delete_source(args.source)
+    removed = _service(args, on_wait=_tell_waiting).delete(args.source)
     if not removed:
         print(f"error: no document named {args.source!r} in the store (see `rag-app list`)", file=sys.stderr)
         return EXIT_ERROR
     print(f"deleted {args.source} ({removed} chunks)")
     return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    problems = _service(args).verify()
+    for problem in problems:
+        print(problem)
+    print("store verified: every vector file matches its checksum" if not problems else "store damaged")
+    return EXIT_ERROR if problems else EXIT_OK
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -234,9 +242,48 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from rag_app.ui import serve
+    """Refuse an unprotected public link, seed the samples, start the app and wait."""
+    auth = None
+    if args.auth:
+        user, sep, password = args.auth.partition(":")
+        if not sep or not user or not password:
+            print("error: --auth must be USER:PASS", file=sys.stderr)
+            return EXIT_ERROR
+        auth = (user, password)
+    if args.share and auth is None and not args.allow_public_without_auth:
+        print(
+            "error: --share without --auth would let anyone with the link read and change your documents. "
+            "Add --auth USER:PASS, or pass --allow-public-without-auth to accept that risk.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    from rag_app.service import prepare_server_process
+    from rag_app.ui import build_app, launch
 
-    return serve(args, settings_from(args))
+    _quiet_libraries(args.verbose)
+    prepare_server_process()
+    service = _service(args)
+    if args.seed_samples and not service.documents() and SAMPLE_DOCS.is_dir():
+        print(f"indexing the sample documents in {SAMPLE_DOCS} …", file=sys.stderr)
+        service.ingest([SAMPLE_DOCS])
+    demo = build_app(service.settings, service)
+    threading.Thread(target=service.warm_up, name="warm-up", daemon=True).start()
+    model_dirs = [str(service.embeddings.resolved.path), str(Path.home() / ".cache" / "huggingface")]
+    launch(demo, service.settings, share=args.share, auth=auth, blocked_paths=model_dirs)
+    print(f"serving on {demo.local_url}", file=sys.stderr)
+    if args.share and not demo.share_url:
+        print(
+            "note: the public share link could not be opened (no route to Gradio's share server from this "
+            "machine); the app keeps serving locally.",
+            file=sys.stderr,
+        )
+    elif demo.share_url:
+        print(f"public link: {demo.share_url}", file=sys.stderr)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        demo.close()
+    return EXIT_OK
 
 
 _COMMANDS = {
@@ -245,6 +292,7 @@ _COMMANDS = {
     "ask": cmd_ask,
     "list": cmd_list,
     "delete": cmd_delete,
+    "verify": cmd_verify,
     "info": cmd_info,
     "serve": cmd_serve,
 }

@@ -17,10 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from prompts.embedding import DEFAULT_QUERY_TASK, format_query
 from rag_app import models
+from rag_app.chunking import HFTokenCounter, hf_token_counter
 from rag_app.models import ResolvedModel
 
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each batch of documents."""
+
+_counters: dict[str, HFTokenCounter] = {}
+_counters_lock = threading.Lock()
 
 
 class LocalEmbeddings(BaseModel, Embeddings):
@@ -54,7 +58,6 @@ class LocalEmbeddings(BaseModel, Embeddings):
     progress: ProgressCallback | None = Field(default=None, exclude=True)
 
     _resolved: ResolvedModel | None = PrivateAttr(default=None)
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     # ---- what is live -------------------------------------------------------------------
 
@@ -107,17 +110,26 @@ class LocalEmbeddings(BaseModel, Embeddings):
         }
 
     def load(self) -> tuple[Any, Any]:
-        """(tokenizer, model), loading them now if needed."""
-        return models.load_encoder(self.resolved, self.device_name, self.torch_dtype)
+        """(tokenizer, model), loading the weights now if needed."""
+        return self.tokenizer, models.load_encoder(self.resolved, self.device_name, self.torch_dtype)
 
     @property
     def tokenizer(self) -> Any:
-        return self.load()[0]
+        """The encoder's tokenizer; loading it reads no weights."""
+        return models.load_tokenizer(self.resolved, "encode")
+
+    def token_counter(self) -> HFTokenCounter:
+        """Counts tokens for the chunker with a tokenizer of its own, so chunking one file while
+        another thread embeds a question never shares (or re-configures) the encoder's."""
+        key = str(self.resolved.path)
+        with _counters_lock:
+            if key not in _counters:
+                _counters[key] = hf_token_counter(models.load_tokenizer(self.resolved, "count"))
+            return _counters[key]
 
     def chunk_token_limit(self) -> int:
         """Content tokens a chunk may hold so that, with special tokens added, nothing is truncated."""
-        specials = len(self.tokenizer("", add_special_tokens=True)["input_ids"])
-        return self.effective_max_length - specials
+        return self.effective_max_length - self.token_counter().special_tokens()
 
     # ---- encoding -----------------------------------------------------------------------
 
@@ -145,14 +157,14 @@ class LocalEmbeddings(BaseModel, Embeddings):
         # The lock is taken per batch, not per call: a query asked while a long file is being
         # embedded waits for one batch, not for the whole file. (Fast tokenizers are not safe
         # to call from two threads at once, so tokenising is under the lock too.)
-        with self._lock:
+        with models.model_lock(self.resolved):
             encoded = tokenizer(texts, truncation=True, max_length=self.effective_max_length)
         ids, masks = encoded["input_ids"], encoded["attention_mask"]
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]), reverse=True)
         device = self.device_name
         done = 0
         for batch in self._batches(order, [len(i) for i in ids]):
-            with self._lock, torch.inference_mode():
+            with models.model_lock(self.resolved), torch.inference_mode():
                 features = tokenizer.pad(
                     {"input_ids": [ids[i] for i in batch], "attention_mask": [masks[i] for i in batch]},
                     padding=True,

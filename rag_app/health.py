@@ -25,23 +25,20 @@ class HealthReport:
 
 
 def check_health(store: FaissStore, seed: int = 0) -> HealthReport:
-    records = store.all_records()
-    lengths = [len(r["text"]) for _, r in records]
+    # Lengths and the sampled vectors come from one read under the store's lock, so a delete
+    # running meanwhile cannot remove a vector between choosing it and reading it. Only the
+    # sample is read: copying a 100k-vector index after every upload would dominate.
+    lengths, sample = store.sample(SAMPLE, seed)
     short = sum(n < SHORT_CHARS for n in lengths)
     long = sum(n > LONG_CHARS for n in lengths)
     duplicates, mean_cosine = 0, None
-    if len(records) >= 2:
-        # Only the sampled vectors are read: the UI runs this after every upload, and copying
-        # a 100k-vector index each time to look at 2,000 of them would dominate.
-        rng = np.random.default_rng(seed)
-        picked = rng.choice(len(records), size=min(SAMPLE, len(records)), replace=False)
-        sample = store.vectors_for([records[i][0] for i in picked])
+    if len(sample) >= 2:
         gram = sample @ sample.T
         upper = gram[np.triu_indices(len(sample), k=1)]
         duplicates = int((upper >= NEAR_DUPLICATE).sum())
         mean_cosine = float(upper.mean())
     advice = []
-    if not records:
+    if not lengths:
         advice.append("The knowledge base is empty: upload PDFs, text or Markdown files.")
     if short:
         advice.append(
@@ -60,6 +57,6 @@ def check_health(store: FaissStore, seed: int = 0) -> HealthReport:
             f"Vectors are bunched together (mean pairwise cosine {mean_cosine:.2f}): scores will sit close to "
             f"each other, so expect more ambiguity warnings."
         )
-    if records and not advice:
+    if lengths and not advice:
         advice.append("No problems found.")
-    return HealthReport(len(records), short, long, duplicates, mean_cosine, advice)
+    return HealthReport(len(lengths), short, long, duplicates, mean_cosine, advice)

@@ -1,11 +1,21 @@
-"""load -> chunk -> embed -> store, file by file, with a progress callback and a per-file report."""
+"""load -> chunk -> embed -> store, file by file, with a progress callback and a per-file report.
+
+While one file's chunks are embedded, the next file is already hashed, parsed (in its sandboxed
+worker) and chunked in a second thread: parsing waits on a child process and chunking on a
+tokenizer, so the two overlap with the embedding instead of adding to it.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+from langchain_core.documents import Document
 
 from loaders import LoaderError, LoadLimits, load
 from rag_app.chunking import ChunkingConfig, TokenCounter, chunk_documents
@@ -16,6 +26,7 @@ ProgressFn = Callable[[float, str], None]
 """Called as ``progress(fraction_done, description)``."""
 
 Status = Literal["indexed", "skipped", "rejected"]
+STAGES = ("hash", "load", "chunk", "embed", "store")
 
 
 @dataclass
@@ -35,6 +46,10 @@ class FileOutcome:
             return f"indexed {_count(self.chunks, 'chunk')}{where}{extra}"
         return f"{self.status}: {self.reason}"
 
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "status": self.status, "chunks": self.chunks, "pages": self.pages,
+                "reason": self.reason}  # fmt: skip
+
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
@@ -43,6 +58,8 @@ def _count(n: int, noun: str) -> str:
 @dataclass
 class IngestReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+    """Time spent in each stage, summed over files (hashing, parsing and chunking overlap embedding)."""
 
     @property
     def rejected(self) -> list[FileOutcome]:
@@ -84,69 +101,136 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[InputFile], list[Fi
     return files, missing
 
 
-def ingest_files(
-    files: Sequence[InputFile],
-    store: FaissStore,
-    embeddings: LocalEmbeddings,
-    counter: TokenCounter,
-    config: ChunkingConfig,
-    *,
-    password: str | None = None,
-    limits: LoadLimits | None = None,
-    progress: ProgressFn | None = None,
-) -> IngestReport:
-    """Index each file; a bad file is reported with its reason and never stops the batch."""
-    report = IngestReport()
-    total = max(len(files), 1)
+@dataclass
+class _Prepared:
+    """A file read and chunked, ready to embed (or already decided)."""
 
-    def tell(done: float, text: str) -> None:
-        if progress is not None:
-            progress(min(done / total, 1.0), text)
-
-    for number, item in enumerate(files):
-        tell(number, f"reading {item.source}")
-        outcome = _ingest_one(item, store, embeddings, counter, config, password, limits, number, tell)
-        report.outcomes.append(outcome)
-        tell(number + 1, f"{item.source}: {outcome.line()}")
-    return report
+    item: InputFile
+    sha256: str = ""
+    outcome: FileOutcome | None = None
+    documents: list[Document] = field(default_factory=list)
+    chunks: list[Document] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _ingest_one(
-    item: InputFile,
-    store: FaissStore,
-    embeddings: LocalEmbeddings,
-    counter: TokenCounter,
-    config: ChunkingConfig,
-    password: str | None,
-    limits: LoadLimits | None,
-    number: int,
-    tell: Callable[[float, str], None],
-) -> FileOutcome:
-    try:
-        documents = load(item.path, password, source=item.source, limits=limits or LoadLimits())
-    except LoaderError as err:
-        return FileOutcome(item.source, "rejected", reason=err.reason)
-    sha256 = documents[0].metadata["sha256"]
-    state = store.file_state(item.source, sha256)
-    if state == "same":
-        return FileOutcome(item.source, "skipped", reason="already indexed")
-    twin = store.source_with_content(sha256)
-    if twin is not None and twin != item.source:
-        return FileOutcome(item.source, "skipped", reason=f"same content as {twin}")
-    chunks = chunk_documents(documents, counter, config)
-    if not chunks:
-        return FileOutcome(item.source, "rejected", reason="empty: no passage long enough to index")
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
-    def on_batch(done: int, total: int) -> None:
-        tell(number + 0.1 + 0.9 * done / total, f"embedding {item.source}: {done}/{total} chunks")
 
-    try:
-        vectors = embeddings.encode_documents([c.page_content for c in chunks], progress=on_batch)
-    except (RuntimeError, ValueError) as exc:
-        return FileOutcome(item.source, "rejected", reason=f"embedding failed: {exc}")
-    store.add_file(item.source, sha256, chunks, vectors)
-    pages = documents[-1].metadata.get("page")
-    notes = "; ".join(
-        ["replaced the earlier version"] * (state == "changed") + documents[0].metadata.get("notes", [])
-    )
-    return FileOutcome(item.source, "indexed", chunks=len(chunks), pages=pages, reason=notes)
+class Pipeline:
+    """The ingest pipeline for one store and model; one instance per batch of files."""
+
+    def __init__(
+        self,
+        store: FaissStore,
+        embeddings: LocalEmbeddings,
+        counter: TokenCounter,
+        config: ChunkingConfig,
+        *,
+        password: str | None = None,
+        limits: LoadLimits | None = None,
+        progress: ProgressFn | None = None,
+    ) -> None:
+        self.store = store
+        self.embeddings = embeddings
+        self.counter = counter
+        self.config = config
+        self.password = password
+        self.limits = limits or LoadLimits()
+        self.progress = progress
+
+    def run(self, files: Sequence[InputFile]) -> IngestReport:
+        """Index each file; a bad file is reported with its reason and never stops the batch."""
+        report = IngestReport()
+        total = max(len(files), 1)
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-prepare") as ahead:
+            upcoming: Future[_Prepared] | None = ahead.submit(self._prepare, files[0]) if files else None
+            for number, item in enumerate(files):
+                self._tell(number / total, f"reading {item.source}")
+                assert upcoming is not None
+                prepared = upcoming.result()
+                upcoming = ahead.submit(self._prepare, files[number + 1]) if number + 1 < len(files) else None
+                outcome = prepared.outcome or self._store(prepared, number, total)
+                for stage, seconds in prepared.seconds.items():
+                    report.seconds[stage] += seconds
+                report.outcomes.append(outcome)
+                self._tell((number + 1) / total, f"{item.source}: {outcome.line()}")
+        return report
+
+    def _tell(self, fraction: float, text: str) -> None:
+        if self.progress is not None:
+            self.progress(min(fraction, 1.0), text)
+
+    def _prepare(self, item: InputFile) -> _Prepared:
+        """Hash first (an unchanged file is skipped without being parsed), then parse and chunk."""
+        out = _Prepared(item)
+        started = time.perf_counter()
+        try:
+            out.sha256 = file_sha256(item.path)
+        except OSError as exc:
+            out.outcome = FileOutcome(
+                item.source, "rejected", reason=f"cannot read the file: {exc.strerror or exc}"
+            )
+            return out
+        out.seconds["hash"] = time.perf_counter() - started
+        if (skip := self._skip_reason(item.source, out.sha256)) is not None:
+            out.outcome = FileOutcome(item.source, "skipped", reason=skip)
+            return out
+        started = time.perf_counter()
+        try:
+            out.documents = load(
+                item.path, self.password, source=item.source, limits=self.limits, sha256=out.sha256
+            )
+        except LoaderError as err:
+            out.outcome = FileOutcome(item.source, "rejected", reason=err.reason)
+            return out
+        finally:
+            out.seconds["load"] = time.perf_counter() - started
+        started = time.perf_counter()
+        out.chunks = chunk_documents(out.documents, self.counter, self.config)
+        out.seconds["chunk"] = time.perf_counter() - started
+        if not out.chunks:
+            out.outcome = FileOutcome(
+                item.source, "rejected", reason="empty: no passage long enough to index"
+            )
+        return out
+
+    def _skip_reason(self, source: str, sha256: str) -> str | None:
+        if self.store.file_state(source, sha256) == "same":
+            return "already indexed"
+        twin = self.store.source_with_content(sha256)
+        if twin is not None and twin != source:
+            return f"same content as {twin}"
+        return None
+
+    def _store(self, prepared: _Prepared, number: int, total: int) -> FileOutcome:
+        item, chunks = prepared.item, prepared.chunks
+        # Checked again: the file before this one may have been its twin, stored after we looked.
+        if (skip := self._skip_reason(item.source, prepared.sha256)) is not None:
+            return FileOutcome(item.source, "skipped", reason=skip)
+        replacing = self.store.file_state(item.source, prepared.sha256) == "changed"
+
+        def on_batch(done: int, count: int) -> None:
+            self._tell(
+                (number + 0.1 + 0.9 * done / count) / total, f"embedding {item.source}: {done}/{count} chunks"
+            )
+
+        started = time.perf_counter()
+        try:
+            vectors = self.embeddings.encode_documents([c.page_content for c in chunks], progress=on_batch)
+        except (RuntimeError, ValueError) as exc:
+            return FileOutcome(item.source, "rejected", reason=f"embedding failed: {exc}")
+        prepared.seconds["embed"] = time.perf_counter() - started
+        started = time.perf_counter()
+        first = prepared.documents[0].metadata
+        self.store.add_file(
+            item.source, prepared.sha256, chunks, vectors, info={"file_type": first.get("file_type")}
+        )
+        prepared.seconds["store"] = time.perf_counter() - started
+        pages = prepared.documents[-1].metadata.get("page")
+        notes = "; ".join(["replaced the earlier version"] * replacing + first.get("notes", []))
+        return FileOutcome(item.source, "indexed", chunks=len(chunks), pages=pages, reason=notes)

@@ -1,17 +1,15 @@
 """Answer backends as LangChain chat models: a local Hugging Face causal LM (SmolLM2 by default)
-and any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server)."""
+and any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server) through ``langchain-openai``."""
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
@@ -141,103 +139,6 @@ class LocalChatModel(BaseChatModel):
             raise LLMError(f"{self.display_name} failed: {errors[0]}")
 
 
-# ---- OpenAI-compatible HTTP endpoint -----------------------------------------------------
-
-
-class OpenAICompatibleChat(BaseChatModel):
-    """Chat completions over HTTP (``POST {base_url}/chat/completions``), streaming by SSE."""
-
-    base_url: str
-    model: str
-    api_key: str | None = None
-    timeout_s: float = 120.0
-    temperature: float = 0.0
-    max_tokens: int = 400
-
-    @property
-    def _llm_type(self) -> str:
-        return "openai-compatible"
-
-    def _request(self, messages: list[BaseMessage], stream: bool) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "messages": _to_openai(messages),
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-            "stream": stream,
-        }
-
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-
-    def _url(self) -> str:
-        return self.base_url.rstrip("/") + "/chat/completions"
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        try:
-            response = httpx.post(
-                self._url(),
-                json=self._request(messages, False),
-                headers=self._headers(),
-                timeout=self.timeout_s,
-            )
-        except httpx.HTTPError as exc:
-            raise LLMError(f"cannot reach {self.base_url}: {exc}") from exc
-        _raise_for_status(response)
-        text = response.json()["choices"][0]["message"]["content"] or ""
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        try:
-            with httpx.stream(
-                "POST",
-                self._url(),
-                json=self._request(messages, True),
-                headers=self._headers(),
-                timeout=self.timeout_s,
-            ) as response:
-                if response.status_code >= 400:
-                    response.read()
-                    _raise_for_status(response)
-                for line in response.iter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        break
-                    delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
-                    if delta:
-                        chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
-                        if run_manager:
-                            run_manager.on_llm_new_token(delta, chunk=chunk)
-                        yield chunk
-        except httpx.HTTPError as exc:
-            raise LLMError(f"cannot reach {self.base_url}: {exc}") from exc
-
-
-def _raise_for_status(response: httpx.Response) -> None:
-    if response.status_code < 400:
-        return
-    try:
-        detail = response.json().get("error", {})
-        detail = detail.get("message", detail) if isinstance(detail, dict) else detail
-    except ValueError:
-        detail = response.text[:200]
-    raise LLMError(f"the endpoint answered {response.status_code}: {detail}")
-
-
 # ---- choosing a backend --------------------------------------------------------------------
 
 
@@ -289,12 +190,19 @@ def parse_backend(spec: str | None, api_key: str | None = None) -> Backend:
             return _fallback(
                 f"{spec!r}: write openai:BASE_URL#MODEL, e.g. openai:http://localhost:11434/v1#qwen3:4b"
             )
-        return Backend(
-            f"{model} at {base}", OpenAICompatibleChat(base_url=base, model=model, api_key=api_key)
-        )
+        return Backend(f"{model} at {base}", openai_chat(base, model, api_key))
     return _fallback(
         f"unknown LLM setting {spec!r}: use auto, smollm2, none, hf:PATH_OR_NAME or openai:URL#MODEL"
     )
+
+
+def openai_chat(base_url: str, model: str, api_key: str | None) -> BaseChatModel:
+    """A chat model on any OpenAI-compatible server (Ollama, vLLM, llama.cpp, TEI's router...)."""
+    from langchain_openai import ChatOpenAI
+
+    # Local servers ignore the key, but the client insists on one.
+    return ChatOpenAI(base_url=base_url, model=model, api_key=api_key or "not-needed", temperature=0,
+                      max_tokens=400, timeout=120, max_retries=2)  # fmt: skip
 
 
 def _fallback(why: str) -> Backend:

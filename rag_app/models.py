@@ -176,12 +176,40 @@ def choose_dtype(device: str, requested: str = AUTO) -> Any:
 
 # ---- loading, once per (folder, device, dtype) ------------------------------------------
 
-_cache: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+_cache: dict[tuple[str, str, str], Any] = {}
 _cache_lock = threading.Lock()
 
 
-def load_encoder(resolved: ResolvedModel, device: str, dtype: Any) -> tuple[Any, Any]:
-    """(tokenizer, model) for ``resolved``, loaded on first use and shared afterwards."""
+def load_tokenizer(resolved: ResolvedModel, role: str = "encode") -> Any:
+    """A tokenizer for ``resolved`` (no weights), one instance per ``role``, shared afterwards.
+
+    Fast tokenizers are not safe to share between threads that change truncation settings
+    (``Already borrowed``), so the encoder and the chunker's token counter each get their own.
+    """
+    key = (str(resolved.path), "tokenizer", role)
+    with _cache_lock:
+        if key not in _cache:
+            from transformers import AutoTokenizer
+
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            padding_side = "left" if resolved.pooling == "last" else "right"
+            _cache[key] = AutoTokenizer.from_pretrained(
+                resolved.path, padding_side=padding_side, local_files_only=True
+            )
+        return _cache[key]
+
+
+_model_locks: dict[str, threading.Lock] = {}
+
+
+def model_lock(resolved: ResolvedModel) -> threading.Lock:
+    """One lock per model folder, shared by every wrapper object that uses its tokenizer and weights."""
+    with _cache_lock:
+        return _model_locks.setdefault(str(resolved.path), threading.Lock())
+
+
+def load_encoder(resolved: ResolvedModel, device: str, dtype: Any) -> Any:
+    """The model's weights for ``resolved``, loaded on first use and shared afterwards."""
     key = (str(resolved.path), device, str(dtype))
     with _cache_lock:
         if key not in _cache:
@@ -189,12 +217,9 @@ def load_encoder(resolved: ResolvedModel, device: str, dtype: Any) -> tuple[Any,
         return _cache[key]
 
 
-def _load(resolved: ResolvedModel, device: str, dtype: Any) -> tuple[Any, Any]:
-    from transformers import AutoModel, AutoTokenizer
+def _load(resolved: ResolvedModel, device: str, dtype: Any) -> Any:
+    from transformers import AutoModel
 
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    padding_side = "left" if resolved.pooling == "last" else "right"
-    tokenizer = AutoTokenizer.from_pretrained(resolved.path, padding_side=padding_side, local_files_only=True)
     attn = "sdpa"
     if device.startswith("cuda"):
         try:
@@ -208,7 +233,7 @@ def _load(resolved: ResolvedModel, device: str, dtype: Any) -> tuple[Any, Any]:
         resolved.path, dtype=dtype, attn_implementation=attn, local_files_only=True
     )
     model.to(device).eval()
-    return tokenizer, model
+    return model
 
 
 def clear_model_cache() -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
-import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -14,9 +12,9 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
-from rag_app.bm25 import BM25Index
+from loaders.scripts import cjk_share
 from rag_app.embeddings import LocalEmbeddings
-from rag_app.store import FaissStore
+from rag_app.store import FaissStore, Hit
 from rag_app.thresholds import ModelThresholds, thresholds_for
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant; flat enough that neither list dominates
@@ -81,12 +79,6 @@ def ambiguity_verdict(scores: list[float], gap_threshold: float) -> Ambiguity:
 
 
 MODES = ("auto", "dense", "hybrid", "lexical")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-
-
-def cjk_share(text: str) -> float:
-    letters = [ch for ch in text if ch.isalnum()]
-    return sum(bool(_CJK.match(ch)) for ch in letters) / len(letters) if letters else 0.0
 
 
 class Searcher:
@@ -104,20 +96,7 @@ class Searcher:
         self.store = store
         self.embeddings = embeddings
         self.mode = mode
-        self.thresholds = thresholds_for(store.model_name)
-        self._bm25: tuple[int, BM25Index, list[int]] | None = None
-        self._bm25_lock = threading.Lock()
-
-    def _bm25_index(self) -> tuple[BM25Index, list[int]]:
-        with self._bm25_lock:
-            if self._bm25 is None or self._bm25[0] != self.store.version:
-                records = self.store.all_records()
-                self._bm25 = (
-                    self.store.version,
-                    BM25Index([r["text"] for _, r in records]),
-                    [f for f, _ in records],
-                )
-            return self._bm25[1], self._bm25[2]
+        self.thresholds = thresholds_for(embeddings.resolved)
 
     def retrieve(self, query: str, k: int = 5) -> RetrievalResult:
         vector = self.embeddings.encode_queries([query])[0]
@@ -133,53 +112,50 @@ class Searcher:
 
     def retrieve_by_vector(self, query: str, vector: np.ndarray, k: int = 5) -> RetrievalResult:
         route = self.route(query)
-        hits: list[tuple[int, float]] = []
+        hits: list[Hit] = []
         if route == "lexical":
             hits = self._lexical(query, vector, k)
         elif route == "hybrid":
             hits = self._fused(query, vector, k)
         if not hits:  # dense by choice, or nothing matched lexically
-            hits = [(h.fid, h.score) for h in self.store.search(vector, k)]
+            hits = self.store.search(vector, k)
         passages = []
-        for rank, (fid, score) in enumerate(hits, start=1):
-            record = self.store.record(fid)
-            meta = record["metadata"]
+        for rank, hit in enumerate(hits, start=1):
+            meta = hit.record["metadata"]
             passages.append(
                 Passage(
                     rank,
-                    round(score, 6),
-                    record["text"],
+                    round(hit.score, 6),
+                    hit.record["text"],
                     meta.get("source"),
                     meta.get("page"),
-                    record["chunk_id"],
+                    hit.record["chunk_id"],
                 )
             )
         verdict = ambiguity_verdict([p.score for p in passages], self.thresholds.ambiguity_gap)
         return RetrievalResult(query, passages, verdict, self.thresholds, vector)
 
-    def _lexical(self, query: str, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        bm25, fids = self._bm25_index()
-        best = [fids[pos] for pos, _ in bm25.top(query, k)]
-        hits = list(zip(best, self.store.cosine_to(vector, best), strict=True))
+    def _lexical(self, query: str, vector: np.ndarray, k: int) -> list[Hit]:
+        # BM25 comes from the store's own lexical index, kept in step with every write; records
+        # and cosines are then read together, so a file deleted meanwhile simply drops out.
+        hits = self.store.hits_for(vector, [fid for fid, _ in self.store.lexical(query, k)])
         if hits and len(hits) < k:  # fewer words matched than asked for: fill up by cosine
-            seen = set(best)
-            hits += [(h.fid, h.score) for h in self.store.search(vector, k + len(hits)) if h.fid not in seen]
+            seen = {h.fid for h in hits}
+            hits += [h for h in self.store.search(vector, k + len(hits)) if h.fid not in seen]
         return hits[:k]
 
-    def _fused(self, query: str, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def _fused(self, query: str, vector: np.ndarray, k: int) -> list[Hit]:
         depth = max(50, 4 * k)
         dense = self.store.search(vector, depth)
-        bm25, fids = self._bm25_index()
-        lexical = [fids[pos] for pos, _ in bm25.top(query, depth)]
+        lexical = [fid for fid, _ in self.store.lexical(query, depth)]
         fused: dict[int, float] = {}
         for ranking in ([h.fid for h in dense], lexical):
             for rank, fid in enumerate(ranking):
                 fused[fid] = fused.get(fid, 0.0) + 1.0 / (RRF_K + rank + 1)
         best = sorted(fused, key=lambda fid: -fused[fid])[:k]
-        cosine = {h.fid: h.score for h in dense}
-        missing = [fid for fid in best if fid not in cosine]
-        cosine.update(zip(missing, self.store.cosine_to(vector, missing), strict=True))
-        return [(fid, cosine[fid]) for fid in best]
+        found = {h.fid: h for h in dense}
+        found.update({h.fid: h for h in self.store.hits_for(vector, [f for f in best if f not in found])})
+        return [found[fid] for fid in best if fid in found]
 
 
 class RagRetriever(BaseRetriever):

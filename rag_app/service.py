@@ -1,50 +1,122 @@
-"""The pieces wired together once per process: embeddings, store, searcher. Used by the CLI and the UI."""
+"""``RagService``: the one way into the core for the UI, the CLI and Python users.
+
+It wires embeddings, store, searcher and answer backend together once, lazily: opening a store
+reads its manifest and nothing else, so listing or deleting never loads model weights, and a
+store built with another model is refused before any are loaded. The faces (``rag_app.ui``,
+``rag_app.cli``) import from the core only this module and the settings; the result types they
+need are re-exported here.
+"""
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import numpy as np
 
 from loaders import LoadLimits
-from rag_app.chunking import ChunkingConfig, hf_token_counter
+from rag_app.answer import Answer, AnswerEvent, stream_answer
+from rag_app.chunking import ChunkingConfig
 from rag_app.embeddings import LocalEmbeddings, embeddings_for
-from rag_app.ingest import FileOutcome, IngestReport, InputFile, ProgressFn, collect_files, ingest_files
+from rag_app.health import HealthReport, check_health
+from rag_app.ingest import FileOutcome, IngestReport, InputFile, Pipeline, ProgressFn, collect_files
+from rag_app.llm import Backend, parse_backend
 from rag_app.retrieval import RagRetriever, RetrievalResult, Searcher
 from rag_app.settings import Settings
-from rag_app.store import FaissStore
-from rag_app.threads import single_threaded_numpy_blas
+from rag_app.store import FaissStore, StoreError
+from rag_app.threads import prepare_server_process
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "Answer",
+    "AnswerEvent",
+    "FileOutcome",
+    "HealthReport",
+    "IngestReport",
+    "InputFile",
+    "KnowledgeBase",
+    "RagService",
+    "RetrievalResult",
+    "StoreError",
+    "prepare_server_process",
+]
+
+
+class KnowledgeBase(Protocol):
+    """What a face may ask of the core: one person's knowledge base and the models serving it."""
+
+    settings: Settings
+
+    def for_user(self, user: str | None) -> KnowledgeBase: ...
+    def model_info(self) -> dict[str, Any]: ...
+    def answer_backend(self) -> str: ...
+    def ingest(self, paths: Sequence[str | Path], *, progress: ProgressFn | None = None) -> IngestReport: ...
+    def ingest_uploads(
+        self, files: Sequence[InputFile], *, password: str | None = None, progress: ProgressFn | None = None
+    ) -> IngestReport: ...
+    def query(self, question: str, k: int | None = None) -> RetrievalResult: ...
+    def stream_answer(self, question: str, k: int | None = None) -> Iterator[AnswerEvent]: ...
+    def answer(self, question: str, k: int | None = None) -> Answer: ...
+    def documents(self) -> list[dict[str, Any]]: ...
+    def delete(self, source: str) -> int: ...
+    def stats(self) -> dict[str, Any]: ...
+    def health(self) -> HealthReport: ...
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
 
 class RagService:
+    """One knowledge base (a store folder) with its embedding model and answer backend."""
+
     def __init__(
-        self, settings: Settings, *, embeddings: LocalEmbeddings | None = None, rebuild: bool = False
-    ):
-        single_threaded_numpy_blas()
+        self,
+        settings: Settings,
+        *,
+        embeddings: LocalEmbeddings | None = None,
+        backend: Backend | None = None,
+        rebuild: bool = False,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
+        """``on_wait`` hears when a write has to wait for another process writing to the store."""
         self.settings = settings
         self._embeddings = embeddings
+        self._backend = backend
         self._rebuild = rebuild
-        self._write_lock = threading.Lock()
+        self._on_wait = on_wait
+
+    def for_user(self, user: str | None) -> RagService:
+        """Without people logged in there is one knowledge base: this one."""
+        return self
+
+    # ---- the parts, built on first use ------------------------------------------------------
 
     @cached_property
     def embeddings(self) -> LocalEmbeddings:
+        """The embedding wrapper; constructing it reads the model's config, never its weights."""
         if self._embeddings is not None:
             return self._embeddings
         s = self.settings
-        return embeddings_for(
-            s.embedding_model,
-            dimensions=s.dimensions,
-            device=s.device,
-            dtype=s.dtype,
-            batch_size=s.batch_size,
-            batch_tokens=s.batch_tokens,
-        )
+        return embeddings_for(s.embedding_model, dimensions=s.dimensions, device=s.device, dtype=s.dtype,
+                              batch_size=s.batch_size, batch_tokens=s.batch_tokens)  # fmt: skip
+
+    @cached_property
+    def store(self) -> FaissStore:
+        """The store, opened from its manifest alone (no model check: see ``checked_store``)."""
+        if self._rebuild:
+            FaissStore.wipe(self.settings.store_dir)
+        store = FaissStore.load(self.settings.store_dir, self.embeddings)
+        store.on_wait = self._on_wait
+        return store
+
+    def checked_store(self) -> FaissStore:
+        """The store, refused if it was built with another model than this service's."""
+        emb = self.embeddings
+        self.store.check_model(emb.resolved.name, emb.output_dimensions)
+        return self.store
 
     @cached_property
     def chunking(self) -> ChunkingConfig:
@@ -52,28 +124,34 @@ class RagService:
         return ChunkingConfig(max_tokens=limit, overlap_tokens=min(self.settings.chunk_overlap, limit // 4))
 
     @cached_property
-    def store(self) -> FaissStore:
-        emb = self.embeddings
-        kwargs: dict[str, Any] = {
-            "dimensions": emb.output_dimensions,
-            "model_name": emb.resolved.name,
-            "chunking": asdict(self.chunking),
-        }
-        if self._rebuild:
-            return FaissStore(emb, path=self.settings.store_dir, **kwargs)
-        return FaissStore.load(self.settings.store_dir, emb, **kwargs)
+    def searcher(self) -> Searcher:
+        return Searcher(self.checked_store(), self.embeddings, mode=self.settings.retrieval_mode)
 
     @cached_property
-    def searcher(self) -> Searcher:
-        return Searcher(self.store, self.embeddings, mode=self.settings.retrieval_mode)
+    def backend(self) -> Backend:
+        """The answer backend, built once (a local LLM loads once per process)."""
+        if self._backend is not None:
+            return self._backend
+        return parse_backend(self.settings.llm, api_key=self.settings.secret("openai_api_key"))
 
     def retriever(self, k: int | None = None) -> RagRetriever:
+        """A LangChain retriever over this knowledge base."""
         return RagRetriever(searcher=self.searcher, k=k or self.settings.top_k)
 
     def model_info(self) -> dict[str, Any]:
         return self.embeddings.model_info()
 
-    # ---- writing --------------------------------------------------------------------
+    def answer_backend(self) -> str:
+        return self.backend.name
+
+    def warm_up(self) -> None:
+        """Load the embedding weights and a local LLM now, so the first question need not wait."""
+        self.embeddings.load()
+        load = getattr(self.backend.model, "load", None)
+        if callable(load):
+            load()
+
+    # ---- writing ------------------------------------------------------------------------
 
     def ingest(
         self,
@@ -83,46 +161,70 @@ class RagService:
         progress: ProgressFn | None = None,
         limits: LoadLimits | None = None,
     ) -> IngestReport:
+        """Index files and folders (the CLI's door): hidden files and symlinks in folders are skipped."""
         files, missing = collect_files(paths)
-        return self.ingest_inputs(files, password=password, progress=progress, limits=limits, extra=missing)
+        report = self._ingest(files, password=password, progress=progress, limits=limits)
+        report.outcomes[:0] = missing
+        return report
 
-    def ingest_inputs(
+    def ingest_uploads(
+        self, files: Sequence[InputFile], *, password: str | None = None, progress: ProgressFn | None = None
+    ) -> IngestReport:
+        """Index files a person uploaded, each under the upload size limit."""
+        limits = LoadLimits(max_file_bytes=self.settings.max_upload_mb * 1024 * 1024)
+        return self._ingest(files, password=password, progress=progress, limits=limits)
+
+    def _ingest(
         self,
         files: Sequence[InputFile],
         *,
-        password: str | None = None,
-        progress: ProgressFn | None = None,
-        limits: LoadLimits | None = None,
-        extra: Sequence[FileOutcome] = (),
+        password: str | None,
+        progress: ProgressFn | None,
+        limits: LoadLimits | None,
     ) -> IngestReport:
-        counter = hf_token_counter(self.embeddings.tokenizer)
-        with self._write_lock:
-            report = ingest_files(
-                files,
-                self.store,
-                self.embeddings,
-                counter,
-                self.chunking,
-                password=password,
-                limits=limits,
-                progress=progress,
-            )
-            report.outcomes[:0] = list(extra)
-            if any(o.status == "indexed" for o in report.outcomes) or self._rebuild or not self._has_saved():
-                self.store.save()
-        return report
+        store = self.store
+        store.check_model(
+            self.embeddings.resolved.name, self.embeddings.output_dimensions, asdict(self.chunking)
+        )
+        pipeline = Pipeline(store, self.embeddings, self.embeddings.token_counter(), self.chunking,
+                            password=password, limits=limits, progress=progress)  # fmt: skip
+        return pipeline.run(files)
 
-    def delete_source(self, source: str) -> int:
-        with self._write_lock:
-            removed = self.store.delete_source(source)
-            if removed:
-                self.store.save()
-            return removed
+    def delete(self, source: str) -> int:
+        """Remove a document; returns how many of its chunks went (0: no such document)."""
+        return self.store.delete_file(source)
 
-    def _has_saved(self) -> bool:
-        return (Path(self.settings.store_dir) / "CURRENT").is_file()
-
-    # ---- reading --------------------------------------------------------------------
+    # ---- reading --------------------------------------------------------------------------
 
     def query(self, question: str, k: int | None = None) -> RetrievalResult:
         return self.searcher.retrieve(question, k or self.settings.top_k)
+
+    def stream_answer(self, question: str, k: int | None = None) -> Iterator[AnswerEvent]:
+        """("retrieval", result), then ("token", text) while generating, then ("done", Answer)."""
+        retrieval = self.query(question, k)
+        yield "retrieval", retrieval
+        yield from stream_answer(retrieval, self.backend)
+
+    def answer(self, question: str, k: int | None = None) -> Answer:
+        for kind, value in self.stream_answer(question, k):
+            if kind == "done":
+                assert isinstance(value, Answer)
+                return value
+        raise AssertionError("the answer stream ended without an answer")
+
+    def documents(self) -> list[dict[str, Any]]:
+        return self.store.list_files()
+
+    def stats(self) -> dict[str, Any]:
+        return self.store.stats()
+
+    def health(self) -> HealthReport:
+        return check_health(self.store)
+
+    def verify(self) -> list[str]:
+        """Read every vector file in full against its checksum; the problems found (none: [])."""
+        return self.store.verify()
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Query vectors as the retriever computes them (instruction included for Qwen3)."""
+        return self.embeddings.encode_queries(list(texts))

@@ -1,54 +1,67 @@
-"""One settings object: CLI flags over ``RAG_*`` environment variables over defaults."""
+"""One settings object: CLI flags over ``RAG_*`` environment variables over defaults.
+
+Read once where a process starts (the CLI, a test, a user's script) and passed down; nothing
+else in the package reads the environment. pydantic validates every field in one place, so a
+bad ``RAG_RETRIEVAL_MODE`` or ``RAG_DTYPE`` fails at start with the valid choices named.
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field, fields, replace
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+RetrievalMode = Literal["auto", "dense", "hybrid", "lexical"]
+DType = Literal["auto", "float32", "fp32", "bfloat16", "bf16", "float16", "fp16"]
+_DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseSettings):
+    """Every setting of the app; each field is also the environment variable ``RAG_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", frozen=True, extra="ignore")
+
     store_dir: Path = Path(".rag_store")
+    """The knowledge base folder (with people logged in: the root of one folder per person)."""
     embedding_model: str = "auto"
-    dimensions: int | None = None  # None: 1024 for Qwen3 models, native size otherwise
+    """``auto``, ``bundled``, a folder, or a hub name already in the local Hugging Face cache."""
+    dimensions: int | None = Field(default=None, ge=1)
+    """Matryoshka cut; None: 1024 for Qwen3 models, the native size otherwise."""
     device: str = "auto"
-    dtype: str = "auto"
-    batch_size: int = 32
-    batch_tokens: int | None = None  # None: 2048 padded tokens per batch on CPU, 16384 on GPU
-    chunk_tokens: int = 256
-    chunk_overlap: int = 32
-    top_k: int = 5
-    retrieval_mode: str = "auto"  # auto, dense, hybrid (dense + BM25 fused) or lexical (BM25)
+    dtype: DType = "auto"
+    batch_size: int = Field(default=32, ge=1)
+    batch_tokens: int | None = Field(default=None, ge=1)
+    """Padded tokens per embedding batch; None: 2048 on CPU, 16384 on a GPU."""
+    chunk_tokens: int = Field(default=256, ge=8)
+    chunk_overlap: int = Field(default=32, ge=0)
+    top_k: int = Field(default=5, ge=1, le=100)
+    retrieval_mode: RetrievalMode = "auto"
     llm: str = "auto"
-    max_upload_mb: int = 50
+    """Answer backend: ``auto``, ``none``, ``smollm2``, ``hf:PATH_OR_NAME`` or ``openai:BASE_URL#MODEL``."""
+    openai_api_key: SecretStr | None = None
+    """Key for an ``openai:`` answer backend."""
+    pdf_password: SecretStr | None = None
+    """Password tried on protected PDFs by ``rag-app ingest``."""
+    max_upload_mb: int = Field(default=50, ge=1)
     host: str = "127.0.0.1"
-    port: int = 7860
-    extra: dict[str, Any] = field(default_factory=dict)
+    port: int = Field(default=7860, ge=0, le=65535)
+
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not _DEVICE.match(value):
+            raise ValueError(f"device must be auto, cpu, mps, cuda or cuda:N; got {value!r}")
+        return value
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
-        """Defaults, then ``RAG_<FIELD>`` variables, then non-None ``overrides`` (CLI flags)."""
-        environ = dict(os.environ if environ is None else environ)
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name == "extra":
-                continue
-            raw = environ.get(f"RAG_{f.name.upper()}")
-            if raw is not None and raw != "":
-                values[f.name] = _convert(f.name, raw)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        if "store_dir" in values:
-            values["store_dir"] = Path(values["store_dir"])
-        return replace(cls(), **values)
+    def from_env(cls, **overrides: Any) -> Settings:
+        """Defaults, then ``RAG_<FIELD>`` variables, then the non-None ``overrides`` (CLI flags)."""
+        return cls(**{k: v for k, v in overrides.items() if v is not None})
 
-
-def _convert(name: str, raw: str) -> Any:
-    kind = {f.name: f.type for f in fields(Settings)}[name]
-    try:
-        if "int" in str(kind):
-            return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"RAG_{name.upper()}={raw!r} is not a whole number") from exc
-    return raw
+    def secret(self, name: Literal["openai_api_key", "pdf_password"]) -> str | None:
+        value = getattr(self, name)
+        return value.get_secret_value() if value is not None else None

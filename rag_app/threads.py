@@ -1,4 +1,5 @@
-"""Thread settings for the native libraries, applied when a service starts (never at import).
+"""Thread settings for the native libraries, applied where a server process starts (never at import,
+and never by merely constructing a service: a library user keeps the threads they chose).
 
 NumPy's bundled OpenBLAS is not safe to enter from several threads at once while it runs
 its own thread pool: two Gradio workers computing the knowledge-base health check at the
@@ -15,6 +16,11 @@ import threading
 
 log = logging.getLogger(__name__)
 _done = threading.Event()
+
+
+def prepare_server_process() -> None:
+    """What a multi-threaded server process needs before it takes requests."""
+    single_threaded_numpy_blas()
 
 
 def single_threaded_numpy_blas() -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rag_app.models import BUNDLED_NAME, ResolvedModel
+
 
 @dataclass(frozen=True)
 class ModelThresholds:
@@ -33,10 +35,10 @@ MINILM = ModelThresholds(
 UNKNOWN = ModelThresholds(0.4, 0.02, "not calibrated for this model: the Qwen3-Embedding-4B figures are used")
 
 
-def thresholds_for(model_name: str) -> ModelThresholds:
-    name = model_name.lower()
-    if "qwen3-embedding" in name or "qwen3" in name:
+def thresholds_for(model: ResolvedModel) -> ModelThresholds:
+    """The figures for a model, decided from what its folder declares (``ResolvedModel.family``)."""
+    if model.family == "qwen3":
         return QWEN3
-    if "all-minilm-l6-v2" in name:
+    if model.name == BUNDLED_NAME:
         return MINILM
     return UNKNOWN

@@ -1,10 +1,8 @@
-"""The Gradio app: layout and callbacks only. Everything it calls works from the CLI and Python too."""
+"""The Gradio app: layout and callbacks only. Everything it does goes through the service."""
 
 from __future__ import annotations
 
 import html
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,15 +10,9 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from loaders import LoadLimits
-from rag_app.answer import Answer, get_backend, stream_answer
-from rag_app.health import check_health
-from rag_app.ingest import InputFile
-from rag_app.retrieval import RetrievalResult
-from rag_app.service import RagService
+from rag_app.service import Answer, HealthReport, InputFile, KnowledgeBase, RetrievalResult
 from rag_app.settings import Settings
 
-SAMPLE_DOCS = Path(__file__).resolve().parent.parent / "sample_docs"
 CSS = """
 .passage {border-left: 6px solid var(--c); padding: 6px 10px; margin: 8px 0; background: var(--block-background-fill);}
 .passage .meta {font-size: 0.85em; opacity: 0.8;}
@@ -35,10 +27,10 @@ GREEN, AMBER = "#2e9d4f", "#c98a00"
 # ---- rendering (pure functions, tested directly) -------------------------------------------
 
 
-def render_banner(service: RagService, backend_name: str) -> str:
-    info = service.model_info()
+def render_banner(info: dict[str, Any], backend_name: str) -> str:
     text = (
-        f"**Embedding model:** {info['name']} · {info['dimensions']} dims · {info['device']} ({info['dtype']}) "
+        f"**Embedding model:** {html.escape(info['name'])} · {info['dimensions']} dims · "
+        f"{html.escape(info['device'])} ({html.escape(info['dtype'])}) "
         f"&nbsp;|&nbsp; **Answers:** {html.escape(backend_name)}"
     )
     if info["is_fallback"]:
@@ -91,14 +83,12 @@ def render_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def documents_table(service: RagService) -> pd.DataFrame:
-    rows = [(d["source"], d["chunks"], d["pages"] or "") for d in service.store.list_sources()]
+def documents_frame(documents: list[dict[str, Any]]) -> pd.DataFrame:
+    rows = [(d["source"], d["chunks"], d["pages"] or "") for d in documents]
     return pd.DataFrame(rows, columns=["document", "chunks", "pages"])
 
 
-def knowledge_base_summary(service: RagService) -> str:
-    stats = service.store.stats()
-    health = check_health(service.store)
+def render_summary(stats: dict[str, Any], health: HealthReport) -> str:
     spread = "n/a" if health.mean_pairwise_cosine is None else f"{health.mean_pairwise_cosine:.2f}"
     lines = [
         f"**{stats['files']} documents · {stats['vectors']} chunks · {stats['dimensions']} dimensions**",
@@ -118,60 +108,76 @@ def vector_frame(vector: list[float], label: str, n: int = 50) -> pd.DataFrame:
 # ---- the app -------------------------------------------------------------------------------
 
 
-def build_app(service: RagService, *, llm_spec: str | None = None, max_upload_mb: int = 50) -> gr.Blocks:
-    backend = get_backend(llm_spec or service.settings.llm)
-    limits = LoadLimits(max_file_bytes=max_upload_mb * 1024 * 1024)
+def build_app(settings: Settings, service: KnowledgeBase) -> gr.Blocks:
+    """The app over ``service``; tests pass a fake one. Who is asking comes from Gradio's login."""
 
-    def ask(message: str, history: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+    def kb(request: gr.Request | None) -> KnowledgeBase:
+        return service.for_user(getattr(request, "username", None))
+
+    def panels(base: KnowledgeBase) -> tuple[Any, ...]:
+        names = [d["source"] for d in base.documents()]
+        return (
+            documents_frame(base.documents()),
+            render_summary(base.stats(), base.health()),
+            gr.Dropdown(choices=names, value=None),
+        )
+
+    def ask(message: str, history: list[dict[str, Any]], request: gr.Request) -> Iterator[tuple[Any, ...]]:
         message = (message or "").strip()
         if not message:
             raise gr.Error("Type a question first.")
-        retrieval = service.query(message)
-        result_json = retrieval.to_json(service.model_info())
+        base = kb(request)
         history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": ""}]
-        yield history, render_passages(retrieval), result_json, ""
-        for kind, value in stream_answer(retrieval, backend):
-            if kind == "token":
+        retrieval: RetrievalResult | None = None
+        result_json: dict[str, Any] = {}
+        for kind, value in base.stream_answer(message):
+            if kind == "retrieval":
+                retrieval = value
+                result_json = value.to_json(base.model_info())
+            elif kind == "token":
                 history[-1]["content"] += str(value)
             else:
-                assert isinstance(value, Answer)
                 history[-1]["content"] = render_answer(value)
-                result_json = value.to_json(service.model_info())
+                result_json = value.to_json(base.model_info())
+            assert retrieval is not None
             yield history, render_passages(retrieval), result_json, ""
 
     def upload(
         files: list[str] | None,
         password: str,
+        request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio injects progress through this default
     ) -> tuple[Any, ...]:
         if not files:
             raise gr.Error("Choose one or more PDF, text or Markdown files first.")
+        base = kb(request)
         inputs = [InputFile(Path(f), Path(f).name) for f in files]
-        report = service.ingest_inputs(
-            inputs, password=password or None, limits=limits, progress=lambda f, text: progress(f, desc=text)
+        report = base.ingest_uploads(
+            inputs, password=password or None, progress=lambda f, text: progress(f, desc=text)
         )
         outcomes = pd.DataFrame(
             [(o.source, o.status, o.line()) for o in report.outcomes], columns=["file", "status", "details"]
         )
-        return outcomes, documents_table(service), knowledge_base_summary(service), _choices(service)
+        return (outcomes, *panels(base))
 
-    def delete(source: str | None) -> tuple[Any, ...]:
+    def delete(source: str | None, request: gr.Request) -> tuple[Any, ...]:
         if not source:
             raise gr.Error("Pick a document to delete.")
-        removed = service.delete_source(source)
+        base = kb(request)
+        removed = base.delete(source)
         if not removed:
             raise gr.Error(f"No document named {source!r}.")
         gr.Info(f"Deleted {source} ({removed} chunks).")
-        return documents_table(service), knowledge_base_summary(service), _choices(service)
+        return panels(base)
 
-    def refresh() -> tuple[Any, ...]:
-        return documents_table(service), knowledge_base_summary(service), _choices(service)
+    def refresh(request: gr.Request) -> tuple[Any, ...]:
+        return panels(kb(request))
 
-    def inspect(first: str, second: str) -> tuple[Any, ...]:
+    def inspect(first: str, second: str, request: gr.Request) -> tuple[Any, ...]:
         if not (first or "").strip():
             raise gr.Error("Type a query to inspect.")
         texts = [t for t in (first, second) if (t or "").strip()]
-        vectors = service.embeddings.encode_queries(texts)
+        vectors = kb(request).embed_queries(texts)
         frames = [vector_frame(v.tolist(), f"query {i + 1}") for i, v in enumerate(vectors)]
         frame = pd.concat(frames, ignore_index=True)
         summary = f"Each query becomes a vector of **{vectors.shape[1]}** numbers (unit length)."
@@ -182,7 +188,7 @@ def build_app(service: RagService, *, llm_spec: str | None = None, max_upload_mb
 
     with gr.Blocks(title="rag-app: ask your documents", delete_cache=(1800, 3600)) as demo:
         gr.Markdown("# Ask your documents")
-        gr.Markdown(render_banner(service, backend.name), elem_id="banner")
+        gr.Markdown(render_banner(service.model_info(), service.answer_backend()), elem_id="banner")
         with gr.Tab("Chat"), gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Conversation", height=460, elem_id="chat")
@@ -202,13 +208,11 @@ def build_app(service: RagService, *, llm_spec: str | None = None, max_upload_mb
             password = gr.Textbox(label="Password for protected PDFs (optional)", type="password")
             index = gr.Button("Add to knowledge base", variant="primary", elem_id="index")
             outcomes = gr.Dataframe(label="Upload results", interactive=False, elem_id="outcomes")
-            summary = gr.Markdown(knowledge_base_summary(service))
-            docs = gr.Dataframe(value=documents_table(service), label="Documents", interactive=False)
+            summary = gr.Markdown(elem_id="summary")
+            docs = gr.Dataframe(label="Documents", interactive=False, elem_id="documents")
             with gr.Row():
-                chosen = gr.Dropdown(
-                    choices=_source_names(service), label="Document", allow_custom_value=False
-                )
-                remove = gr.Button("Delete document", variant="stop")
+                chosen = gr.Dropdown(choices=[], label="Document", allow_custom_value=False, elem_id="chosen")
+                remove = gr.Button("Delete document", variant="stop", elem_id="delete")
         with gr.Tab("Behind the scenes"):
             gr.Markdown("How a question looks to the retriever: its vector, first 50 values.")
             with gr.Row():
@@ -224,22 +228,20 @@ def build_app(service: RagService, *, llm_spec: str | None = None, max_upload_mb
         index.click(upload, [files, password], [outcomes, docs, summary, chosen], api_name="upload")
         remove.click(delete, [chosen], [docs, summary, chosen], api_name="delete")
         show.click(inspect, [first, second], [vec_summary, plot, values], api_name="inspect")
-        demo.load(refresh, None, [docs, summary, chosen], api_name=False)
+        demo.load(refresh, None, [docs, summary, chosen], api_name="documents")
     return demo
 
 
-def _source_names(service: RagService) -> list[str]:
-    return [d["source"] for d in service.store.list_sources()]
-
-
-def _choices(service: RagService) -> Any:
-    return gr.Dropdown(choices=_source_names(service), value=None)
-
-
-def launch(demo: gr.Blocks, settings: Settings, *, share: bool = False, auth: tuple[str, str] | None = None,
-           extra_blocked: list[str] | None = None, prevent_thread_lock: bool = False, port: int | None = None) -> gr.Blocks:  # fmt: skip
-    """Start the server with the safety settings a shared link needs."""
-    blocked = [str(Path(settings.store_dir).resolve()), str(Path.home() / ".cache" / "huggingface")]
+def launch(
+    demo: gr.Blocks,
+    settings: Settings,
+    *,
+    share: bool = False,
+    auth: Any = None,
+    blocked_paths: list[str] | None = None,
+    port: int | None = None,
+) -> gr.Blocks:
+    """Start the server without blocking, with the safety settings a shared link needs."""
     demo.queue(default_concurrency_limit=4, max_size=64)
     demo.launch(
         server_name=settings.host,
@@ -247,58 +249,11 @@ def launch(demo: gr.Blocks, settings: Settings, *, share: bool = False, auth: tu
         share=share,
         auth=auth,
         max_file_size=f"{settings.max_upload_mb}mb",
-        blocked_paths=blocked + (extra_blocked or []),
+        blocked_paths=[str(Path(settings.store_dir).resolve()), *(blocked_paths or [])],
         show_error=False,
-        prevent_thread_lock=prevent_thread_lock,
+        prevent_thread_lock=True,
         css=CSS,
         footer_links=["api"],
         quiet=True,
     )
     return demo
-
-
-def _warm_up_in_background(backend: Any) -> None:
-    """Load the local LLM while the page is already served, so the first answer need not wait for it."""
-    load = getattr(backend.model, "load", None)
-    if callable(load):
-        threading.Thread(target=load, name="llm-warm-up", daemon=True).start()
-
-
-def serve(args: Any, settings: Settings) -> int:
-    """`rag-app serve`: refuse an unprotected public link, seed the samples, launch."""
-    auth = None
-    if args.auth:
-        user, sep, password = args.auth.partition(":")
-        if not sep or not user or not password:
-            print("error: --auth must be USER:PASS", file=sys.stderr)
-            return 1
-        auth = (user, password)
-    if args.share and auth is None and not args.allow_public_without_auth:
-        print(
-            "error: --share without --auth would let anyone with the link read and change your documents. "
-            "Add --auth USER:PASS, or pass --allow-public-without-auth to accept that risk.",
-            file=sys.stderr,
-        )
-        return 1
-    service = RagService(settings)
-    if args.seed_samples and len(service.store) == 0 and SAMPLE_DOCS.is_dir():
-        print(f"indexing the sample documents in {SAMPLE_DOCS} …", file=sys.stderr)
-        service.ingest([SAMPLE_DOCS])
-    demo = build_app(service, llm_spec=settings.llm, max_upload_mb=settings.max_upload_mb)
-    _warm_up_in_background(get_backend(settings.llm))
-    model_dirs = [str(service.embeddings.resolved.path)]
-    launch(demo, settings, share=args.share, auth=auth, extra_blocked=model_dirs, prevent_thread_lock=True)
-    print(f"serving on {demo.local_url}", file=sys.stderr)
-    if args.share and not demo.share_url:
-        print(
-            "note: the public share link could not be opened (no route to Gradio's share server from this "
-            "machine); the app keeps serving locally.",
-            file=sys.stderr,
-        )
-    elif demo.share_url:
-        print(f"public link: {demo.share_url}", file=sys.stderr)
-    try:
-        demo.block_thread()
-    except KeyboardInterrupt:
-        demo.close()
-    return 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,23 @@ SAMPLE_DOCS = ROOT / "sample_docs"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+HARD_MARGIN_S = 60
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """A hard limit under pytest-timeout. pytest-timeout's timer is a Python thread: C code that
+    holds the GIL (a regex over a megabyte, a stuck native call) stops it from ever firing.
+    faulthandler's watchdog is a C thread: it dumps every thread's stack and ends the run."""
+    marker = item.get_closest_marker("timeout")
+    limit = float(marker.args[0]) if marker and marker.args else float(item.config.getini("timeout") or 600)
+    faulthandler.dump_traceback_later(limit + HARD_MARGIN_S, exit=True, file=sys.stderr)
+    try:
+        return (yield)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture(scope="session")

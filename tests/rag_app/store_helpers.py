@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from langchain_core.documents import Document
 from langchain_core.embeddings import DeterministicFakeEmbedding
+
+from rag_app.store import FaissStore
 
 DIM = 16
 
@@ -27,3 +31,11 @@ def chunks_for(source: str, texts: list[str], sha: str = "sha") -> list[Document
         )
         for i, t in enumerate(texts)
     ]
+
+
+def open_store(path: Path | None = None, **kwargs) -> FaissStore:
+    return FaissStore(fake_embedding(), path=path, model_name="fake-model", dimensions=DIM, **kwargs)
+
+
+def add(store: FaissStore, source: str, texts: list[str], sha: str = "sha") -> int:
+    return store.add_file(source, sha, chunks_for(source, texts, sha), unit_vectors(texts))

@@ -67,6 +67,12 @@ def test_no_chunk_exceeds_the_token_limit(minilm_counter, parts, sep, config):
 @SETTINGS
 @given(parts=sentences, sep=separators, config=configs)
 def test_boundaries_fall_at_sentence_ends_when_sentences_fit(minilm_counter, parts, sep, config):
+    # "fruit.Apple" is not a sentence end (it could be "3.14" or "e.g."): only whitespace or a
+    # CJK terminator separates sentences, so glued Latin sentences are outside this claim.
+    assume(sep or all(p[-1] in "。！？；" for p in parts[:-1]))
+    # A sentence under the 5-character floor that fits with no neighbour is widened by characters
+    # (its text must not be lost), so the claim is for sentences of at least that length.
+    assume(all(len(p) >= config.min_chars for p in parts))
     text = join(parts, sep)
     if max(minilm_counter(parts)) > config.max_tokens:
         return  # a sentence longer than the limit must be cut inside; the claim is for fitting ones
@@ -101,6 +107,26 @@ def test_long_unbroken_text_is_sliced_within_limit(minilm_counter):
     spans = chunk_text(text, minilm_counter, ChunkingConfig(max_tokens=50, overlap_tokens=0))
     assert "".join(text[s:e] for s, e in spans) == text
     assert max(minilm_counter([text[s:e] for s, e in spans])) <= 50
+
+
+@pytest.mark.timeout(60)
+def test_a_short_tail_after_a_huge_gap_is_chunked_in_linear_time(minilm_counter):
+    # The shape that once took 18.6 s at n = 20,000 (quadratic): a short tail that the previous
+    # chunk cannot absorb, separated from it by n spaces. Linear, n = 200,000 takes well under a
+    # second; quadratic it would run for hours, far past this test's time limit.
+    n = 200_000
+    text = "word " * 252 + "end. " + " " * n + "ab."
+    config = ChunkingConfig(max_tokens=254, overlap_tokens=32)
+    spans = chunk_text(text, minilm_counter, config)
+    assert text[spans[-1][0] : spans[-1][1]].endswith("ab.")  # the tail is kept, not dropped
+    assert max(minilm_counter([text[s:e] for s, e in spans])) <= 254
+
+
+@pytest.mark.timeout(60)
+def test_one_enormous_word_is_sliced_in_linear_time(minilm_counter):
+    text = "没有标点" * 50_000  # 200,000 characters, no break anywhere
+    spans = chunk_text(text, minilm_counter, ChunkingConfig(max_tokens=254, overlap_tokens=0))
+    assert "".join(text[s:e] for s, e in spans) == text
 
 
 def test_tiny_text_below_floor_is_dropped(minilm_counter):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
 
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
 
 GOOD = {
     "single-page-text.pdf": [1],
@@ -105,12 +108,47 @@ def test_delete_and_missing_source(fixture_store):
     assert missing.returncode == 1 and "no document named" in missing.stderr
 
 
-def test_wrong_model_store_is_refused(fixture_store, tiny_qwen3_dir):
+@pytest.fixture
+def weightless_model(tiny_qwen3_dir, tmp_path):
+    """A model folder whose weights file is missing: anything that loads weights fails on it."""
+    folder = tmp_path / "weightless"
+    shutil.copytree(tiny_qwen3_dir, folder)
+    (folder / "model.safetensors").unlink()
+    return folder
+
+
+def test_wrong_model_store_is_refused_before_any_weights_load(fixture_store, weightless_model):
     store, _ = fixture_store
-    out = rag_app("query", "--store", str(store), "--embedding-model", str(tiny_qwen3_dir), "hello")
+    out = rag_app("query", "--store", str(store), "--embedding-model", str(weightless_model), "hello")
     assert out.returncode == 1
     assert "was built with sentence-transformers/all-MiniLM-L6-v2 (384 dims)" in out.stderr
     assert "--rebuild" in out.stderr
+
+
+def test_list_answers_without_loading_any_model(fixture_store, weightless_model):
+    store, _ = fixture_store
+    out = rag_app("list", "--store", str(store), "--embedding-model", str(weightless_model), "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["stats"]["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert {d["source"] for d in data["documents"]} >= {"two-column.pdf", "multipage-4-pages.pdf"}
+
+
+def test_verify_reads_every_segment(fixture_store):
+    store, _ = fixture_store
+    out = rag_app("verify", "--store", str(store))
+    assert out.returncode == 0 and "every vector file matches its checksum" in out.stdout
+
+
+def test_rebuild_starts_an_empty_store(tmp_path, pdf_fixtures):
+    store = tmp_path / "store"
+    assert (
+        rag_app("ingest", "--store", str(store), str(pdf_fixtures / "single-page-text.pdf")).returncode == 0
+    )
+    out = rag_app("ingest", "--rebuild", "--store", str(store), str(pdf_fixtures / "two-column.pdf"))
+    assert out.returncode == 0, out.stderr
+    listing = json.loads(rag_app("list", "--store", str(store), "--json").stdout)
+    assert [d["source"] for d in listing["documents"]] == ["two-column.pdf"]
 
 
 def test_ask_json_has_answer_citations_and_the_query_fields(fixture_store):

@@ -56,4 +56,13 @@ def test_cpu_flag_detection_reads_cpuinfo(tmp_path):
 
 def test_explicit_device_is_kept():
     assert models.choose_device("CPU") == "cpu"
-    assert models.choose_device("auto") in {"cpu", "cuda", "mps"}
+    assert models.choose_device("cuda:1") == "cuda:1"
+
+
+@pytest.mark.parametrize(
+    ("cuda", "mps", "expected"), [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")]
+)
+def test_auto_device_prefers_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert models.choose_device("auto") == expected

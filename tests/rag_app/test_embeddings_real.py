@@ -8,6 +8,8 @@ import pytest
 from rag_app.embeddings import embeddings_for
 from rag_app.models import find_in_hf_cache
 
+pytestmark = pytest.mark.slow
+
 QUERIES = ["What is the capital of China?", "Explain gravity"]
 DOCUMENTS = [
     "The capital of China is Beijing.",
@@ -43,7 +45,7 @@ def test_qwen3_reference_matrix(name):
     np.testing.assert_allclose(scores, REFERENCE[name], atol=0.01)
 
 
-def test_bf16_vectors_agree_with_fp32(bundled_embeddings):
+def test_bf16_vectors_agree_with_fp32():
     """What ``dtype="auto"`` picks on CPUs with native bf16 must stay faithful (cosine >= 0.999)."""
     texts = [
         *DOCUMENTS,
@@ -51,7 +53,8 @@ def test_bf16_vectors_agree_with_fp32(bundled_embeddings):
         "FAISS stores the vectors; the cosine of unit vectors is their inner product. " * 12,
     ]
     bf16 = embeddings_for("bundled", dtype="bf16")
-    assert bf16.model_info()["dtype"] == "bfloat16"
-    cosine = (bf16.encode(texts) * bundled_embeddings.encode(texts)).sum(axis=1)
+    fp32 = embeddings_for("bundled", dtype="float32")
+    assert bf16.model_info()["dtype"] == "bfloat16" and fp32.model_info()["dtype"] == "float32"
+    cosine = (bf16.encode(texts) * fp32.encode(texts)).sum(axis=1)
     assert cosine.min() >= 0.999, cosine
     assert cosine.min() < 1.0 - 1e-7, "bf16 gave bit-identical vectors: the dtype was not applied"

@@ -7,14 +7,15 @@ import numpy as np
 from rag_app import health
 from rag_app.health import check_health
 from rag_app.store import FaissStore
-from tests.rag_app.store_helpers import DIM, chunks_for, fake_embedding
+from tests.rag_app.store_helpers import DIM, chunks_for, open_store
 
 LONG = "A sentence of ordinary length about the subject of this document. " * 2
 
 
 def store_with(vectors: np.ndarray, texts: list[str]) -> FaissStore:
-    store = FaissStore(fake_embedding(), dimensions=DIM, model_name="fake-model")
-    store.add_file("a.txt", "sha", chunks_for("a.txt", texts), vectors.astype(np.float32))
+    store = open_store()
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)  # as our embeddings give them
+    store.add_file("a.txt", "sha", chunks_for("a.txt", texts), unit.astype(np.float32))
     return store
 
 
@@ -37,19 +38,19 @@ def test_large_stores_are_sampled_not_copied(monkeypatch):
     vectors = rng.standard_normal((300, DIM)).astype(np.float32)
     store = store_with(vectors, [f"{LONG} number {i}" for i in range(300)])
     read: list[int] = []
-    original = store.vectors_for
+    original = store._vectors
 
     def counting(fids):
         read.append(len(fids))
         return original(fids)
 
-    monkeypatch.setattr(store, "vectors_for", counting)
+    monkeypatch.setattr(store, "_vectors", counting)
     report = check_health(store)
     assert read == [50] and report.chunks == 300
     assert abs(report.mean_pairwise_cosine) < 0.1  # random directions: spread out
 
 
 def test_empty_store_says_so():
-    report = check_health(FaissStore(fake_embedding(), dimensions=DIM, model_name="fake-model"))
+    report = check_health(open_store())
     assert report.chunks == 0 and report.mean_pairwise_cosine is None
     assert report.advice == ["The knowledge base is empty: upload PDFs, text or Markdown files."]

@@ -10,8 +10,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from rag_app.store import FaissStore
-from tests.rag_app.store_helpers import DIM, chunks_for, fake_embedding, unit_vectors
+from rag_app.store import CompactionPolicy
+from tests.rag_app.store_helpers import chunks_for, open_store, unit_vectors
 
 SOURCES = ["a.txt", "b.pdf", "c.md"]
 TEXTS = [f"passage {i}" for i in range(8)]
@@ -21,7 +21,7 @@ class StoreMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.root = Path(tempfile.mkdtemp(prefix="store-sm-"))
-        self.store = FaissStore(fake_embedding(), dimensions=DIM, model_name="fake", path=self.root)
+        self.store = open_store(self.root, compaction=CompactionPolicy(fan_in=3))
         self.model: dict[str, tuple[str, list[str]]] = {}  # source -> (sha, texts)
 
     @rule(source=st.sampled_from(SOURCES), texts=st.lists(st.sampled_from(TEXTS), min_size=1, max_size=5, unique=True),
@@ -33,13 +33,16 @@ class StoreMachine(RuleBasedStateMachine):
 
     @rule(source=st.sampled_from(SOURCES))
     def delete(self, source):
-        self.store.delete_source(source)
+        self.store.delete_file(source)
         self.model.pop(source, None)
 
     @rule()
-    def save_and_load(self):
-        self.store.save()
-        self.store = FaissStore.load(self.root, fake_embedding(), dimensions=DIM, model_name="fake")
+    def reopen(self):
+        self.store = open_store(self.root, compaction=CompactionPolicy(fan_in=3))
+
+    @rule()
+    def compact(self):
+        self.store.compact(everything=True)
 
     def teardown(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -47,15 +50,15 @@ class StoreMachine(RuleBasedStateMachine):
     @invariant()
     def index_and_docstore_agree(self):
         records = self.store.all_records()
-        assert self.store._index.ntotal == len(records)
+        assert len(self.store) == len(records)
         expected_texts = {t for _, texts in self.model.values() for t in texts}
         assert {r["text"] for _, r in records} == expected_texts
-        assert {s["source"]: s["sha256"] for s in self.store.list_sources()} == {
+        assert {s["source"]: s["sha256"] for s in self.store.list_files()} == {
             s: sha for s, (sha, _) in self.model.items()
         }
         for _, record in records:
-            holders = {src for src, _ in record["refs"]}
-            assert holders == {s for s, (_, texts) in self.model.items() if record["text"] in texts}
+            holders = {s for s, (_, texts) in self.model.items() if record["text"] in texts}
+            assert record["metadata"]["source"] in holders
 
     @invariant()
     def every_text_is_findable(self):

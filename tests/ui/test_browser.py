@@ -13,7 +13,7 @@ from tests.conftest import ROOT, SAMPLE_DOCS
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT = ROOT / "docs" / "screenshot.png"
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,9 @@ def test_upload_ask_and_see_passages(running_app, browser, tmp_path):
     page.locator("#upload input[type=file]").set_input_files(
         [str(SAMPLE_DOCS / "everyday.md"), str(SAMPLE_DOCS / "rag-app-guide.pdf")]
     )
-    page.wait_for_timeout(1500)  # the upload must finish before indexing
+    # Indexing must wait for the upload: Gradio lists each file once it has arrived.
+    expect(page.locator("#upload")).to_contain_text("rag-app-guide.pdf", timeout=60_000)
+    expect(page.locator("#upload")).to_contain_text("everyday.md", timeout=60_000)
     page.locator("#index").click()
     expect(page.locator("#outcomes")).to_contain_text("from 3 pages", timeout=120_000)
     outcomes = page.locator("#outcomes").inner_text()

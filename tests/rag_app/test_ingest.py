@@ -1,0 +1,50 @@
+"""The ingest pipeline: which files it takes, what each ends as, and input shapes that once hung it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from rag_app.ingest import collect_files
+from rag_app.service import RagService
+from rag_app.settings import Settings
+
+
+def test_folders_skip_hidden_entries_and_symlinks(tmp_path):
+    (tmp_path / "docs" / ".git").mkdir(parents=True)
+    (tmp_path / "docs" / "sub").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("a")
+    (tmp_path / "docs" / "sub" / "b.md").write_text("b")
+    (tmp_path / "docs" / ".hidden.txt").write_text("secret")
+    (tmp_path / "docs" / ".git" / "config").write_text("x")
+    (tmp_path / "outside.txt").write_text("outside")
+    os.symlink(tmp_path / "outside.txt", tmp_path / "docs" / "link.txt")
+    files, missing = collect_files([tmp_path / "docs", tmp_path / "nope.pdf"])
+    assert [(f.source, f.path.name) for f in files] == [("a.txt", "a.txt"), ("sub/b.md", "b.md")]
+    assert [(m.source, m.status, m.reason) for m in missing] == [
+        ("nope.pdf", "rejected", "no such file or folder")
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_outcomes_skipped_twin_replaced_and_a_megabyte_of_spaces(tmp_path, bundled_embeddings):
+    service = RagService(Settings(store_dir=tmp_path / "store"), embeddings=bundled_embeddings)
+    a = tmp_path / "a.txt"
+    a.write_text("Koalas sleep up to twenty hours a day in eucalyptus trees.")
+    twin = tmp_path / "twin" / "b.txt"
+    twin.parent.mkdir()
+    twin.write_bytes(a.read_bytes())
+    # The chunker's worst shape, a megabyte long: a short tail after a huge run of spaces.
+    gap = tmp_path / "gap.txt"
+    gap.write_text("word " * 252 + "end. " + " " * 1_000_000 + "ab.")
+    report = service.ingest([a, twin, gap])
+    lines = {o.source: o.line() for o in report.outcomes}
+    assert lines["a.txt"].startswith("indexed 1 chunk")
+    assert lines["b.txt"] == "skipped: same content as a.txt"
+    assert lines["gap.txt"].startswith("indexed") and report.exit_code == 0
+    a.write_text("Koalas sleep up to twenty hours a day. They eat eucalyptus leaves.")
+    again = {o.source: o.line() for o in service.ingest([a, gap]).outcomes}
+    assert "replaced the earlier version" in again["a.txt"] and again["gap.txt"] == "skipped: already indexed"
+    assert service.query("How long do koalas sleep?", 1).passages[0].source == "a.txt"

@@ -1,0 +1,45 @@
+"""The renderers are pure functions: everything from a document or a model is escaped."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rag_app.answer import Answer
+from rag_app.citations import Citation
+from rag_app.retrieval import Passage, RetrievalResult, ambiguity_verdict
+from rag_app.thresholds import MINILM
+from rag_app.ui import render_answer, render_banner, render_passages
+
+
+def result(*scores: float) -> RetrievalResult:
+    passages = [Passage(i + 1, s, f"<img src=x onerror=alert({i})> text {i}", "<b>a.pdf</b>", i + 1, f"c{i}")
+                for i, s in enumerate(scores)]  # fmt: skip
+    return RetrievalResult(
+        "q", passages, ambiguity_verdict(list(scores), MINILM.ambiguity_gap), MINILM, np.zeros(4)
+    )
+
+
+def test_passages_are_escaped_coloured_and_paged():
+    html = render_passages(result(0.9, 0.2))
+    assert "<img" not in html and "&lt;img src=x" in html and "&lt;b&gt;a.pdf&lt;/b&gt;, page 1" in html
+    assert html.count("--c:#2e9d4f") == 1 and html.count("--c:#c98a00") == 1  # one relevant, one weak
+    assert "Top-3 ambiguity" not in html
+
+
+def test_close_scores_get_the_ambiguity_warning_and_an_empty_store_says_so():
+    assert "Top-3 ambiguity" in render_passages(result(0.61, 0.60, 0.3))
+    assert "knowledge base is empty" in render_passages(result())
+
+
+def test_answer_lists_its_sources_and_notices():
+    answer = Answer("Beijing [1].", [Citation(1, "guide.pdf", 3, "c", attributed=True)], "x", result(0.9),
+                    notices=["fell back"])  # fmt: skip
+    text = render_answer(answer)
+    assert "**Sources:** [1] guide.pdf, p. 3 (matched)" in text and "_fell back_" in text
+
+
+def test_banner_names_the_model_and_the_fallback():
+    info = {"name": "m<x>", "dimensions": 384, "device": "cpu", "dtype": "float32", "is_fallback": True,
+            "reason": "no <Qwen3>"}  # fmt: skip
+    banner = render_banner(info, "extractive")
+    assert "m&lt;x&gt; · 384 dims" in banner and "offline fallback" in banner and "no &lt;Qwen3&gt;" in banner
