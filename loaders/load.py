@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from pathlib import Path
 
 from langchain_core.documents import Document
@@ -11,12 +12,13 @@ from loaders.errors import (
     EmptyDocumentError,
     LoaderError,
     NoExtractableTextError,
+    TimedOutError,
     TooLargeError,
     UnsupportedTypeError,
 )
 from loaders.limits import LoadLimits
 from loaders.normalize import clean_text
-from loaders.pdf import extract_pdf
+from loaders.pdf import PageProgress, PageResult, extract_pdf
 from loaders.sniff import SNIFF_BYTES, FileKind, sniff
 from loaders.text import decode_text
 
@@ -30,18 +32,24 @@ def load(
     source: str | None = None,
     limits: LoadLimits = DEFAULT_LIMITS,
     sha256: str | None = None,
+    ocr: bool = True,
+    progress: PageProgress | None = None,
 ) -> list[Document]:
     """Read one file into documents, one per PDF page (1-based ``page``) or one per text file.
 
     Every document's metadata holds ``source`` (the display name: ``source`` if given, else
-    the file name, never the full path), ``page`` (``None`` for text), ``sha256`` of the file
-    and ``file_type``. ``sha256``, when the caller already hashed the file, saves reading it
-    twice. Raises only :class:`LoaderError` subclasses, each with a reason a person can act on.
+    the file name, never the full path), ``page`` (``None`` for text), ``sha256`` of the file,
+    ``file_type`` and, for PDF pages, ``extractor`` (the engine whose text passed the verdict, or
+    "ocr"). The first document also carries ``extractors`` (pages per engine), ``unreadable_pages``
+    and ``notes``. ``sha256``, when the caller already hashed the file, saves reading it twice;
+    ``progress(page, total, what)`` hears about each PDF page. Raises only :class:`LoaderError`
+    subclasses, each with a reason a person can act on; a file with some unreadable pages is
+    returned with the rest.
     """
     path = Path(path)
     name = source or path.name
     try:
-        return _load(path, password, name, limits, sha256)
+        return _load(path, password, name, limits, sha256, ocr, progress)
     except LoaderError as err:
         err.source = name
         raise
@@ -50,7 +58,13 @@ def load(
 
 
 def _load(
-    path: Path, password: str | None, name: str, limits: LoadLimits, sha256: str | None
+    path: Path,
+    password: str | None,
+    name: str,
+    limits: LoadLimits,
+    sha256: str | None,
+    ocr: bool,
+    progress: PageProgress | None,
 ) -> list[Document]:
     if not path.is_file():
         raise LoaderError("not a file")
@@ -68,7 +82,7 @@ def _load(
         raise UnsupportedTypeError(f"unsupported type: this is {description}, not a PDF or text file")
     if kind is FileKind.PDF:
         base = {"source": name, "sha256": sha256 or _sha256(path), "file_type": kind.value}
-        return _pdf_documents(path, password, limits, base)
+        return _pdf_documents(path, password, limits, base, ocr, progress)
     data = path.read_bytes()  # bounded by max_file_bytes above: hashed and decoded from one read
     base = {"source": name, "sha256": hashlib.sha256(data).hexdigest(), "file_type": kind.value}
     text, encoding = decode_text(data)
@@ -80,33 +94,54 @@ def _load(
     return [Document(page_content=text, metadata={**base, "page": None, "encoding": encoding})]
 
 
-def _pdf_documents(path: Path, password: str | None, limits: LoadLimits, base: dict) -> list[Document]:
-    extracted = extract_pdf(path, password=password, limits=limits)
+def _pdf_documents(
+    path: Path, password: str | None, limits: LoadLimits, base: dict, ocr: bool, progress: PageProgress | None
+) -> list[Document]:
+    extracted = extract_pdf(path, password=password, limits=limits, ocr=ocr, progress=progress)
     documents = []
-    for number, raw in enumerate(extracted.pages, start=1):
-        text = clean_text(raw)
-        if text:
-            documents.append(
-                Document(
-                    page_content=text,
-                    metadata={**base, "page": number, "total_pages": extracted.total_pages},
-                )
-            )
+    for page in extracted.pages:
+        text = clean_text(page.text)
+        if page.state in ("text", "ocr") and text:
+            meta = {**base, "page": page.page, "total_pages": extracted.total_pages, "extractor": page.extractor}
+            if page.lines:
+                meta["ocr_lines"] = page.lines
+            documents.append(Document(page_content=text, metadata=meta))
+    unreadable = extracted.unreadable
     if not documents:
         if extracted.total_pages == 0:
             raise EmptyDocumentError("empty: the PDF has no pages")
-        if _is_blank(path, extracted.total_pages):
+        if not unreadable:
             raise EmptyDocumentError("empty: the PDF's pages are blank")
-        raise NoExtractableTextError("no extractable text (scanned? OCR not enabled)")
-    if extracted.notes:
-        documents[0].metadata["notes"] = extracted.notes
+        if all(p.reason.startswith(("timed out", "not read")) for p in unreadable):
+            raise TimedOutError(f"timed out: {unreadable[0].reason}")
+        raise NoExtractableTextError(f"no extractable text ({unreadable[0].reason})")
+    first = documents[0].metadata
+    first["extractors"] = dict(Counter(d.metadata["extractor"] for d in documents))
+    first["unreadable_pages"] = [[p.page, p.reason] for p in unreadable]
+    notes = [*extracted.notes, *_unreadable_notes(unreadable)]
+    if notes:
+        first["notes"] = notes
     return documents
 
 
-def _is_blank(path: Path, total_pages: int) -> bool:
-    """A page with no text and no images is blank; one with images but no text is a scan."""
-    data = path.read_bytes()
-    return b"/Image" not in data and b"/XObject" not in data
+def _unreadable_notes(pages: list[PageResult]) -> list[str]:
+    """'pages 3, 7 unreadable: reason', one line per reason."""
+    by_reason: dict[str, list[int]] = {}
+    for page in pages:
+        by_reason.setdefault(page.reason, []).append(page.page)
+    return [
+        f"{'page' if len(numbers) == 1 else 'pages'} {_ranges(numbers)} unreadable: {reason}"
+        for reason, numbers in by_reason.items()
+    ]
+
+
+def _ranges(numbers: list[int]) -> str:
+    out, start = [], numbers[0]
+    for previous, current in zip(numbers, [*numbers[1:], None], strict=True):
+        if current != previous + 1:
+            out.append(str(start) if start == previous else f"{start}-{previous}")
+            start = current
+    return ", ".join(out)
 
 
 def _sha256(path: Path) -> str:

@@ -17,6 +17,9 @@ def clean_text(text: str) -> str:
     (``⽅`` U+2F45 -> ``方``) into the ordinary characters a tokenizer knows.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # PDFium marks a word hyphenated at a line end with U+FFFE; soft hyphens are invisible too:
+    # dropping both joins the word again ("adip\ufffeiscing" -> "adipiscing").
+    text = text.replace("\ufffe", "").replace("\u00ad", "")
     text = unicodedata.normalize("NFKC", text)
     text = _CONTROL_CHARS.sub(" ", text)
     # Line by line, not a regex: "[ \t]+\n" backtracks over every run of spaces that no newline

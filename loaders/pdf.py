@@ -1,151 +1,218 @@
-"""PDF loading through the sandboxed worker process."""
+"""PDF loading through the sandboxed worker process, page by page, each page on its own clock.
+
+The worker (``pdf_worker.py``) reports every page as soon as it is read. A page that takes longer
+than its budget is recorded as unreadable and a fresh worker carries on from the next page, so one
+bad page never costs the rest of its file; the file as a whole gets a budget that grows with its
+page count (and with each page sent to OCR), so a long report is never rejected on a busy machine,
+while a file that really hangs is still stopped.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import selectors
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
-from loaders.errors import (
-    LoaderError,
-    NotReadablePdfError,
-    PasswordProtectedError,
-    TimedOutError,
-    TooLargeError,
-)
+from loaders.errors import LoaderError, NotReadablePdfError, PasswordProtectedError, TimedOutError, TooLargeError
 from loaders.limits import LoadLimits
 
 log = logging.getLogger(__name__)
 _WORKER = Path(__file__).with_name("pdf_worker.py")
+MAX_RESTARTS = 3
+"""Pages that may time out in one file before the rest of it is given up."""
+
+PageState = Literal["text", "ocr", "blank", "unreadable"]
+PageProgress = Callable[[int, int, str], None]
+"""Called as ``progress(page, total_pages, what)`` while a PDF is read; ``what`` is "ocr" when OCR starts."""
+
+
+@dataclass
+class PageResult:
+    page: int
+    state: PageState
+    extractor: str | None
+    text: str
+    reason: str = ""
+    lines: list[list[Any]] | None = None
+    """OCR'd pages: each line's text and box in PDF points (x0, y0, x1, y1)."""
 
 
 @dataclass
 class PdfText:
-    pages: list[str]
+    pages: list[PageResult]
     total_pages: int
-    notes: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def unreadable(self) -> list[PageResult]:
+        return [p for p in self.pages if p.state == "unreadable"]
 
 
-PARALLEL_MIN_BYTES = 512 * 1024
-"""Files at least this big are parsed by several workers at once (pypdf uses one core)."""
+class _Worker:
+    """One worker process and a line reader over its stdout that can wait with a timeout."""
 
+    def __init__(self, request: dict[str, Any]) -> None:
+        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "HOME")}
+        env["OMP_NUM_THREADS"] = env["OPENBLAS_NUM_THREADS"] = str(max(1, min(2, os.cpu_count() or 1)))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", str(_WORKER)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        )  # fmt: skip
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+        self.proc.stdin.close()
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self.proc.stdout, selectors.EVENT_READ)
+        self._buffer = b""
+        self._stderr: str | None = None
 
-def parse_workers(path: Path) -> int:
-    """How many worker processes share this file: one for small files, else one per core (at most 4)."""
-    try:
-        big = path.stat().st_size >= PARALLEL_MIN_BYTES
-    except OSError:
-        big = False
-    return max(1, min(4, os.cpu_count() or 1)) if big else 1
+    def next_event(self, timeout: float) -> dict[str, Any] | None:
+        """The next event, or None when the worker ended without one; TimeoutError past ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._selector.select(left):
+                raise TimeoutError
+            chunk = os.read(self.proc.stdout.fileno(), 1 << 20)  # type: ignore[union-attr]
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def stop(self) -> str:
+        """End the worker (killed if still running); returns what it wrote to stderr."""
+        if self._stderr is None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            self._selector.close()
+            self._stderr = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+            for stream in (self.proc.stdout, self.proc.stderr):
+                if stream is not None:
+                    stream.close()
+        return self._stderr
 
 
 def extract_pdf(
-    path: Path, *, password: str | None, limits: LoadLimits, workers: int | None = None
+    path: Path,
+    *,
+    password: str | None,
+    limits: LoadLimits,
+    ocr: bool = True,
+    progress: PageProgress | None = None,
 ) -> PdfText:
-    """Text of each page, extracted in child processes bounded by ``limits``.
-
-    With ``workers`` > 1 (default: :func:`parse_workers`), worker *i* reads pages i, i + n, ...
-    so a long file is parsed on every core; each worker has the full memory limit, and all of
-    them share one wall-clock deadline.
-    """
-    workers = max(1, workers if workers is not None else parse_workers(path))
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")}
-
-    deadline = time.monotonic() + limits.timeout_s
-    procs: list[subprocess.Popen] = []
-    replies = []
-    try:
-        for offset in range(workers):
-            request = {
-                "path": str(path),
-                "password": password,
-                "max_pages": limits.max_pages,
-                "max_chars": limits.max_chars,
-                "offset": offset,
-                "stride": workers,
-                # The worker limits itself before it parses anything: setting limits between fork
-                # and exec (preexec_fn) can deadlock a child forked while other threads run.
-                "memory_bytes": limits.memory_bytes,
-            }
-            proc = subprocess.Popen(
-                [sys.executable, "-I", str(_WORKER)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=env,
-            )
-            procs.append(proc)
-            # Sent now, as one line, so that every worker is busy before we wait on the first.
-            proc.stdin.write(json.dumps(request) + "\n")
-            proc.stdin.flush()
-        for proc in procs:
-            try:
-                stdout, stderr = proc.communicate(timeout=max(0.01, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired as exc:
-                raise TimedOutError(f"timed out: parsing took longer than {limits.timeout_s:g} s") from exc
-            replies.append(_reply(proc.returncode, stdout, stderr, limits))
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    return _merge(path, replies, limits)
-
-
-def _reply(returncode: int, stdout: str, stderr: str, limits: LoadLimits) -> dict:
-    if returncode != 0 or not stdout:
-        out_of_memory = ("MemoryError", "failed to map segment", "Cannot allocate memory")
-        if any(marker in stderr for marker in out_of_memory) or returncode in (-9, 137):
-            raise TooLargeError(
-                f"too large: parsing needed more than {limits.memory_bytes // 2**20} MiB of memory"
-            )
-        last = (stderr.strip().splitlines() or ["no output"])[-1][:200]
-        raise NotReadablePdfError(f"not a readable PDF: the parser failed ({last})")
-    reply = json.loads(stdout)
-    if not reply["ok"]:
-        raise _error_for(reply["code"], reply.get("detail", ""))
-    return reply
-
-
-def _merge(path: Path, replies: list[dict], limits: LoadLimits) -> PdfText:
-    """Interleave the workers' pages back into page order and apply the character cap to the whole."""
-    n = len(replies)
-    pages: list[str] = []
-    chars = 0
-    truncated = any(r["truncated_chars"] for r in replies)
-    index = 0
-    while index // n < len(replies[index % n]["pages"]):  # stops where a worker stopped early
-        text = replies[index % n]["pages"][index // n]
-        if chars + len(text) > limits.max_chars:
-            text = text[: max(0, limits.max_chars - chars)]
-            truncated = True
-        pages.append(text)
-        chars += len(text)
-        index += 1
-        if truncated and chars >= limits.max_chars:
-            break
-    first = replies[0]
-    problems = sum(r["log_records"] for r in replies)
-    if problems:
-        # One line per file instead of the thousands some PDFs make pypdf print.
-        log.info(
-            "%s: the PDF parser reported %d problems (first: %s)",
-            path.name,
-            problems,
-            next((r["first_log_record"] for r in replies if r["first_log_record"]), "?"),
-        )
+    """Every page's state and text, read by sandboxed workers within ``limits``."""
+    request = {"path": str(path), "password": password, "max_pages": limits.max_pages, "max_chars": limits.max_chars,
+               "memory_bytes": limits.memory_bytes, "ocr_memory_bytes": limits.ocr_memory_bytes, "ocr": ocr, "ocr_dpi": limits.ocr_dpi,
+               "ocr_max_pages": limits.ocr_max_pages}  # fmt: skip
+    started = time.monotonic()
+    pages: dict[int, PageResult] = {}
+    total: int | None = None
+    ocr_pages = restarts = 0
+    truncated = False
+    next_page = 0
     notes: list[str] = []
-    if first["truncated_pages"]:
-        notes.append(f"only the first {limits.max_pages} of {first['total_pages']} pages were read")
+    log_records, first_record = 0, None
+    while total is None or next_page < min(total, limits.max_pages):
+        worker = _Worker({**request, "first_page": next_page, "ocr_max_pages": limits.ocr_max_pages - ocr_pages})
+        # Starting a worker and opening the file is not a page: it gets the file's floor.
+        on_page, timeout = next_page + 1, max(limits.page_timeout_s, limits.timeout_s)
+        try:
+            while True:
+                budget = limits.timeout_s + limits.per_page_s * (total or 0) + limits.ocr_page_s * ocr_pages
+                left = budget - (time.monotonic() - started)
+                if left <= 0:
+                    raise _OutOfTime
+                event = worker.next_event(min(timeout, left))
+                if event is None:
+                    raise _Crashed(worker.stop())
+                kind = event["event"]
+                if kind == "error":
+                    raise _error_for(event["code"], event.get("detail", ""))
+                if kind == "open":
+                    total, timeout = int(event["total_pages"]), limits.page_timeout_s
+                elif kind == "ocr":
+                    ocr_pages += 1
+                    timeout = limits.ocr_page_timeout_s
+                    if progress is not None:
+                        progress(event["page"], total or 0, "ocr")
+                elif kind == "page":
+                    result = PageResult(event["page"], event["state"], event["extractor"], event["text"],
+                                        event["reason"], event.get("lines"))  # fmt: skip
+                    pages[result.page] = result
+                    next_page, on_page, timeout = result.page, result.page + 1, limits.page_timeout_s
+                    if progress is not None:
+                        progress(result.page, total or 0, result.state)
+                elif kind == "done":
+                    truncated = bool(event["truncated_chars"])
+                    log_records += int(event["log_records"])
+                    first_record = first_record or event["first_log_record"]
+                    next_page = total if total is not None else 0
+                    break
+        except TimeoutError:
+            if total is None:
+                raise TimedOutError(f"timed out: the PDF did not open within {timeout:g} s") from None
+            pages[on_page] = PageResult(on_page, "unreadable", None, "", f"timed out (over {timeout:g} s)")
+            next_page, restarts = on_page, restarts + 1
+            if restarts > MAX_RESTARTS:
+                _give_up(pages, next_page, total, limits, "not read: too many of the file's pages timed out")
+                break
+        except _OutOfTime:
+            if total is None:
+                raise TimedOutError(f"timed out: parsing took longer than {limits.timeout_s:g} s") from None
+            _give_up(pages, next_page, total, limits, "not read: the file's time budget ran out")
+            break
+        except _Crashed as crash:
+            if total is None or not pages:
+                raise _crash_error(crash.stderr, limits) from None
+            pages[on_page] = PageResult(on_page, "unreadable", None, "", _crash_error(crash.stderr, limits).reason)
+            next_page, restarts = on_page, restarts + 1
+            if restarts > MAX_RESTARTS:
+                _give_up(pages, next_page, total, limits, "not read: the parser failed on too many pages")
+                break
+        finally:
+            worker.stop()
+    assert total is not None
+    if log_records:
+        # One line per file instead of the thousands some PDFs make the parsers print.
+        log.info("%s: the PDF parsers reported %d problems (first: %s)", path.name, log_records, first_record)
+    if total > limits.max_pages:
+        notes.append(f"only the first {limits.max_pages} of {total} pages were read")
     if truncated:
         notes.append(f"text was cut at {limits.max_chars:,} characters")
-    return PdfText(pages=pages, total_pages=first["total_pages"], notes=notes)
+    return PdfText([pages[n] for n in sorted(pages)], total, notes)
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+class _Crashed(Exception):
+    def __init__(self, stderr: str) -> None:
+        super().__init__(stderr)
+        self.stderr = stderr
+
+
+def _give_up(pages: dict[int, PageResult], after: int, total: int, limits: LoadLimits, reason: str) -> None:
+    for number in range(after + 1, min(total, limits.max_pages) + 1):
+        pages.setdefault(number, PageResult(number, "unreadable", None, "", reason))
+
+
+def _crash_error(stderr: str, limits: LoadLimits) -> LoaderError:
+    out_of_memory = ("MemoryError", "failed to map segment", "Cannot allocate memory", "bad_alloc")
+    if any(marker in stderr for marker in out_of_memory):
+        return TooLargeError(f"too large: parsing needed more than {limits.memory_bytes // 2**20} MiB of memory")
+    last = (stderr.strip().splitlines() or ["no output"])[-1][:200]
+    return NotReadablePdfError(f"not a readable PDF: the parser failed ({last})")
 
 
 def _error_for(code: str, detail: str) -> LoaderError:

@@ -1,21 +1,45 @@
-"""Extract PDF text in a separate, resource-limited process.
+"""Read a PDF page by page in a separate, resource-limited process, engine by engine.
 
-Run as a script (``python -I pdf_worker.py``) so it imports nothing of ours: the parent
-sends one JSON request as one line on stdin and reads one JSON reply on stdout. JSON, not pickle,
-crosses the boundary, so a hostile PDF that subverts this process still cannot make the
-parent execute anything.
+Run as a script (``python -I pdf_worker.py``): the parent sends one JSON request line on stdin
+and reads JSON lines back, one per event, so it sees every page as soon as it is read and can
+give each page its own time budget::
+
+    {"event": "open", "total_pages": 12, "engine": "pdfium"}
+    {"event": "ocr", "page": 3}                                  (OCR of page 3 begins: it is slow)
+    {"event": "page", "page": 3, "state": "ocr", "extractor": "ocr", "text": "...", "reason": "", "lines": [...]}
+    {"event": "done", "truncated_chars": false, "log_records": 0, "first_log_record": null}
+    {"event": "error", "code": "password_protected", "detail": "..."}
+
+Each page ends in one state: ``text`` (the first engine whose text the verdict calls readable:
+PDFium, then pypdf, then pdfminer.six; pdfminer first for vertical writing, which PDFium reads
+in the wrong line order), ``ocr`` (RapidOCR on the rendered page), ``blank``, or ``unreadable``
+with its reason. JSON, not pickle, crosses the boundary, so a hostile PDF that subverts this
+process still cannot make the parent execute anything. The only module of ours it loads is
+``verdict.py``, a file of pure functions beside it.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import math
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+IMAGE, TEXT = 3, 1  # FPDF_PAGEOBJ_IMAGE, FPDF_PAGEOBJ_TEXT
+MAX_OBJECTS_LOOKED_AT = 20_000
+MAX_OCR_PIXELS = 16_000_000
+"""A rendered page has at most this many pixels (48 MB in RGB): a 35,000-pixel-wide page is drawn
+at a lower resolution instead of exhausting memory."""
 
 
 class _CountingHandler(logging.Handler):
-    """Counts pypdf's log records instead of printing them: some PDFs emit thousands."""
+    """Counts the parsers' log records instead of printing them: some PDFs emit thousands."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
@@ -28,92 +52,449 @@ class _CountingHandler(logging.Handler):
             self.first = record.getMessage()[:200]
 
 
-def extract(request: dict) -> dict:
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
+class Refused(Exception):
+    """The whole file cannot be read: ``code`` and ``detail`` go back to the parent."""
 
-    handler = _CountingHandler()
-    for name in ("pypdf", "fontTools"):
-        logger = logging.getLogger(name)
-        logger.handlers = [handler]
-        logger.propagate = False
-    warnings.simplefilter("ignore")
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(detail)
+        self.code, self.detail = code, detail
 
-    max_pages = int(request["max_pages"])
-    max_chars = int(request["max_chars"])
-    # This worker reads pages offset, offset + stride, ...: several workers share a long file.
-    offset = int(request.get("offset", 0))
-    stride = max(1, int(request.get("stride", 1)))
-    password = request.get("password")
-    try:
-        reader = PdfReader(request["path"], strict=False)
-        if reader.is_encrypted:
-            # pypdf tries the empty password itself; an explicit one is tried here.
-            if password:
-                if not reader.decrypt(password):
-                    return {"ok": False, "code": "password_protected", "detail": "the password is wrong"}
-            elif not _opened_with_empty_password(reader):
-                return {"ok": False, "code": "password_protected", "detail": ""}
-        total_pages = len(reader.pages)
-        pages: list[str] = []
-        chars = 0
-        truncated = False
-        for index in range(offset, min(total_pages, max_pages), stride):
-            text = reader.pages[index].extract_text() or ""
-            if chars + len(text) > max_chars:
-                text = text[: max(0, max_chars - chars)]
-                truncated = True
-            pages.append(text)
-            chars += len(text)
-            if truncated:
+
+class Engines:
+    """The three text engines (and OCR) over one file, each opened on first use."""
+
+    def __init__(self, path: str, password: str | None, judge: Any) -> None:
+        self.path, self.password, self.judge = path, password, judge
+        self.pdfium: Any = None
+        self._pypdf: Any = None
+        self._miner: Any = None
+        self._ocr: Any = None
+        self.opened_by = ""
+        self.ocr_runs = 0
+
+    # ---- opening ----------------------------------------------------------------------
+
+    def open(self) -> int:
+        import pypdfium2 as pdfium
+
+        try:
+            self.pdfium = pdfium.PdfDocument(self.path, password=self.password)
+            self.opened_by = "pdfium"
+            return len(self.pdfium)
+        except pdfium.PdfiumError as exc:
+            pdfium_error = str(exc)
+        # PDFium refused: pypdf for encryption PDFium cannot open, then pdfminer.six.
+        for name, count in (("pypdf", self._pypdf_pages), ("pdfminer", self._miner_pages)):
+            try:
+                total = count()
+                self.opened_by = name
+                return total
+            except Refused:
+                raise
+            except Exception:  # each engine fails in its own way on a damaged file
+                continue
+        if "password" in pdfium_error.lower():
+            raise Refused("password_protected", "the password is wrong" if self.password else "")
+        why = pdfium_error.replace("Failed to load document", "").strip(" .()").replace("PDFium: ", "")
+        raise Refused("not_readable_pdf", f"{why.lower() or 'unknown error'} (PDFium; pypdf and pdfminer failed too)")
+
+    def _pypdf_pages(self) -> int:
+        if self._pypdf is None:
+            from pypdf import PdfReader
+
+            reader = PdfReader(self.path, strict=False)
+            if reader.is_encrypted and not _decrypt(reader, self.password):
+                raise Refused("password_protected", "the password is wrong" if self.password else "")
+            self._pypdf = reader
+        return len(self._pypdf.pages)
+
+    def _miner_pages(self) -> int:
+        if self._miner is None:
+            from pdfminer.pdfdocument import PDFDocument, PDFPasswordIncorrect
+            from pdfminer.pdfpage import PDFPage
+            from pdfminer.pdfparser import PDFParser
+
+            handle = open(self.path, "rb")  # noqa: SIM115 - pdfminer reads it lazily, page by page
+            try:
+                document = PDFDocument(PDFParser(handle), password=self.password or "")
+            except PDFPasswordIncorrect as exc:
+                raise Refused("password_protected", "the password is wrong" if self.password else "") from exc
+            self._miner = list(PDFPage.create_pages(document))
+        return len(self._miner)
+
+    # ---- one page ------------------------------------------------------------------------
+
+    def read(self, index: int, ocr_off: str, dpi: int, emit: Any) -> dict[str, Any]:
+        """One page's event. ``ocr_off``: why OCR may not run (empty when it may)."""
+        has_text, has_images, vertical = self._layout(index)
+        order = ["pdfium", "pypdf", "pdfminer"]
+        if vertical:
+            order = ["pdfminer", "pdfium", "pypdf"]
+        if self.pdfium is None:
+            order.remove("pdfium")
+        problems: list[str] = []
+        for engine in order if has_text else []:  # without text objects no engine finds any
+            try:
+                text = getattr(self, f"_{engine}_text")(index)
+            except Exception as exc:  # an engine that fails on one page leaves the others to try
+                problems.append(f"{engine}: {type(exc).__name__}")
+                continue
+            verdict = self.judge(text)
+            if verdict.readable:
+                return _page(index, "text", engine, text)
+            if not verdict.empty:
+                problems.append(verdict.reason)
+        if not ocr_off and self.pdfium is not None and (has_images or problems or has_text):
+            emit({"event": "ocr", "page": index + 1})
+            text, lines = self._ocr_text(index, dpi)
+            verdict = self.judge(text)
+            if verdict.readable:
+                return {**_page(index, "ocr", "ocr", text), "lines": lines}
+            reason = "an image without legible text (OCR found none)" if verdict.empty else f"OCR: {verdict.reason}"
+            return _page(index, "unreadable", None, "", reason)
+        if problems:
+            return _page(index, "unreadable", None, "", f"{problems[0]} ({ocr_off or 'OCR could not run'})")
+        if has_images:
+            return _page(index, "unreadable", None, "", f"a scanned page without a text layer ({ocr_off})")
+        return _page(index, "blank", None, "")
+
+    def _layout(self, index: int) -> tuple[bool, bool, bool]:
+        """(has text objects, has images, written vertically); without PDFium: (True, False, False)."""
+        if self.pdfium is None:
+            return True, False, False
+        page = self.pdfium[index]
+        kinds: set[int] = set()
+        for seen, obj in enumerate(page.get_objects(max_depth=4)):
+            kinds.add(obj.type)
+            if {TEXT, IMAGE} <= kinds:
                 break
-    except FileNotDecryptedError:
-        return {"ok": False, "code": "password_protected", "detail": ""}
-    except DependencyError as exc:
-        return {"ok": False, "code": "not_readable_pdf", "detail": f"missing dependency: {exc}"}
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-        return {"ok": False, "code": "not_readable_pdf", "detail": f"{type(exc).__name__}: {exc}"[:300]}
-    except RecursionError:
-        return {
-            "ok": False,
-            "code": "not_readable_pdf",
-            "detail": "the file's structure is nested too deeply",
-        }
-    return {
-        "ok": True,
-        "pages": pages,
-        "total_pages": total_pages,
-        "truncated_pages": total_pages > max_pages,
-        "truncated_chars": truncated,
-        "log_records": handler.count,
-        "first_log_record": handler.first,
-    }
+            if seen >= MAX_OBJECTS_LOOKED_AT:  # a drawing of millions of paths: assume anything
+                kinds |= {TEXT, IMAGE}
+                break
+        return TEXT in kinds, IMAGE in kinds, _vertical(page.get_textpage())
+
+    def _pdfium_text(self, index: int) -> str:
+        return self.pdfium[index].get_textpage().get_text_range().replace("\r\n", "\n")
+
+    def _pypdf_text(self, index: int) -> str:
+        self._pypdf_pages()
+        return self._pypdf.pages[index].extract_text() or ""
+
+    def _pdfminer_text(self, index: int) -> str:
+        from pdfminer.converter import TextConverter
+        from pdfminer.layout import LAParams
+        from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+
+        self._miner_pages()
+        out = io.StringIO()
+        manager = PDFResourceManager()
+        device = TextConverter(manager, out, laparams=LAParams(detect_vertical=True))
+        PDFPageInterpreter(manager, device).process_page(self._miner[index])
+        device.close()
+        return out.getvalue().replace("\x0c", "")
+
+    def _ocr_text(self, index: int, dpi: int) -> tuple[str, list[list[Any]]]:
+        """Text read from the rendered page, lines in reading order, and each line's box in PDF points."""
+        import numpy as np
+
+        self.ocr_runs += 1
+        page = self.pdfium[index]
+        width, height = page.get_size()
+        scale = ocr_scale(width, height, dpi)
+        with _ocr_memory():
+            if self._ocr is None:
+                from rapidocr import RapidOCR
+
+                # Lines are not turned one by one (use_cls off): on an upright page the line classifier
+                # turns some good lines over. Whole pages are turned instead, when they need it.
+                self._ocr = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False})
+            image = page.render(scale=scale).to_numpy()
+            turns, boxes = 0, self._boxes(image)
+            if _mostly_tall(boxes):
+                # A scan lying on its side: read it turned a quarter each way, keep the surer reading.
+                tries = [(k, self._boxes(np.ascontiguousarray(np.rot90(image, k)))) for k in (1, 3)]
+                turns, boxes = max(tries, key=lambda t: _mean_score(t[1]))
+            elif self._upside_down(image, boxes):
+                # Upside down: the line classifier rescues big print only, so read the page turned over.
+                turns, boxes = 2, self._boxes(np.ascontiguousarray(np.rot90(image, 2)))
+            rows, cols = image.shape[:2]
+            del image
+        if not boxes:
+            return "", []
+        lines = _reading_order(boxes)
+        out = []
+        for text, x0, top, x1, bottom, _ in lines:
+            corners = [_unturn(x, y, turns, cols, rows) for x, y in ((x0, top), (x1, bottom))]
+            xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+            # Pixels (origin top-left) to PDF points (origin bottom-left).
+            out.append([text, min(xs) / scale, height - max(ys) / scale, max(xs) / scale, height - min(ys) / scale])
+        return "\n".join(line[0] for line in out), out
+
+    def _upside_down(self, image: Any, boxes: list[list[Any]]) -> bool:
+        """Whether most of the longest lines are upside down, by the OCR's own 0/180 classifier."""
+        longest = sorted((b for b in boxes if len(b[0]) >= 6), key=lambda b: -len(b[0]))[:9]
+        crops = [image[int(b[2]) : int(b[4]) + 1, int(b[1]) : int(b[3]) + 1] for b in longest]
+        crops = [c for c in crops if c.size]
+        if not crops:
+            return False
+        labels = self._ocr._load_cls_model()(crops).cls_res or []
+        return sum(label == "180" for label, _ in labels) * 3 > 2 * len(labels)
+
+    def _boxes(self, image: Any) -> list[list[Any]]:
+        """[text, x0, top, x1, bottom, score] per detected box, in the image's pixels; a box the
+        detector ran across a narrow column gutter is cut there (see ``_cut_at_gutters``)."""
+        result = self._ocr(image, return_word_box=True)
+        if not result.txts:
+            return []
+        lines = []
+        for quad, text, score, words in zip(result.boxes, result.txts, result.scores, result.word_results, strict=True):
+            xs, ys = [float(p[0]) for p in quad], [float(p[1]) for p in quad]
+            spans = [(str(w[0]), float(min(p[0] for p in w[2])), float(max(p[0] for p in w[2]))) for w in words]
+            lines.append(([str(text), min(xs), min(ys), max(xs), max(ys), float(score)], spans))
+        return _cut_at_gutters(lines)
 
 
-def _opened_with_empty_password(reader) -> bool:
+def _cut_at_gutters(lines: list[tuple[list[Any], list[tuple[str, float, float]]]]) -> list[list[Any]]:
+    """Cut detected lines where many lines have a wide gap between words at the same x.
+
+    The detector runs a line of the left column and the line beside it in the right column into
+    one box when the gutter between them is narrow; a gap that many lines share at one place is
+    that gutter, not the space between two words.
+    """
+    gaps = []  # (start, end) of every wide gap between consecutive words
+    for box, words in lines:
+        height = box[4] - box[2]
+        gaps += [(a[2], b[1]) for a, b in zip(words, words[1:]) if b[1] - a[2] >= 0.5 * height]
+    multiword = sum(len(words) > 3 for _, words in lines)
+    cuts = []
+    for start, end in sorted(gaps):
+        middle = (start + end) / 2
+        shared = sum(s <= middle <= e for s, e in gaps)
+        if shared >= max(4, 0.15 * multiword) and not any(abs(middle - c) < 50 for c in cuts):
+            cuts.append(middle)
+    out = []
+    for box, words in lines:
+        pieces: list[list[tuple[str, float, float]]] = [[]]
+        for word in words:
+            if pieces[-1] and any(pieces[-1][-1][2] <= c <= word[1] for c in cuts):
+                pieces.append([])
+            pieces[-1].append(word)
+        if len(pieces) == 1:
+            out.append(box)
+            continue
+        for piece in pieces:
+            out.append([" ".join(w[0] for w in piece), piece[0][1], box[2], piece[-1][2], box[4], box[5]])
+    return out
+
+
+def _mostly_tall(boxes: list[list[Any]]) -> bool:
+    """Most boxes of several characters taller than wide: the text runs up or down the image."""
+    long = [b for b in boxes if len(b[0]) >= 4]
+    return bool(long) and sum(b[4] - b[2] > 1.5 * (b[3] - b[1]) for b in long) > len(long) / 2
+
+
+def _mean_score(boxes: list[list[Any]]) -> float:
+    return sum(b[5] * len(b[0]) for b in boxes) / max(1, sum(len(b[0]) for b in boxes))
+
+
+def _unturn(x: float, y: float, turns: int, cols: int, rows: int) -> tuple[float, float]:
+    """A point of the image turned ``turns`` quarters counter-clockwise (np.rot90), in the original."""
+    if turns == 1:
+        return cols - y, x
+    if turns == 2:
+        return cols - x, rows - y
+    if turns == 3:
+        return y, rows - x
+    return x, y
+
+
+def ocr_scale(width_pt: float, height_pt: float, dpi: int) -> float:
+    """Pixels per PDF point for OCR: ``dpi``, lowered so the page has at most MAX_OCR_PIXELS pixels."""
+    return min(dpi / 72, math.sqrt(MAX_OCR_PIXELS / max(width_pt * height_pt, 1.0)))
+
+
+def _decrypt(reader: Any, password: str | None) -> bool:
     try:
-        return bool(reader.decrypt(""))
+        return bool(reader.decrypt(password or ""))
     except Exception:
         return False
 
 
-def limit_self(memory_bytes: int) -> None:
-    """Cap this process's address space and forbid core dumps, before any PDF byte is parsed."""
+def _page(index: int, state: str, extractor: str | None, text: str, reason: str = "") -> dict[str, Any]:
+    return {"event": "page", "page": index + 1, "state": state, "extractor": extractor, "text": text, "reason": reason}
+
+
+def _vertical(textpage: Any, sample: int = 200) -> bool:
+    """True when most steps from one character to the next go down the page, not across it."""
+    count = min(textpage.count_chars(), sample)
+    down = across = 0
+    previous = None
+    for i in range(count):
+        box = textpage.get_charbox(i)
+        if box[2] <= box[0]:
+            continue  # spaces and line breaks have no box
+        if previous is not None:
+            dx, dy = abs(box[0] - previous[0]), abs(box[1] - previous[1])
+            if dy > dx:
+                down += 1
+            elif dx > dy:
+                across += 1
+        previous = box
+    return down > 2 * across and down >= 5
+
+
+def _reading_order(boxes: list[list[Any]]) -> list[list[Any]]:
+    """OCR boxes ([text, x0, top, x1, bottom, score], pixels, y down) merged into lines in reading order.
+
+    Text columns are found as vertical gutters few boxes cross; the boxes that do cross one
+    (titles, an abstract) cut the page into bands, and within a band the columns are read left
+    to right, each top to bottom. A table's short cells do not make columns: its rows stay lines.
+    """
+    gutters = _gutters(boxes)
+    spanning = sorted((b for b in boxes if any(b[1] < g < b[3] for g in gutters)), key=lambda b: b[2])
+    ordered: list[list[Any]] = []
+    upper = float("-inf")
+    for cut in [*spanning, None]:
+        lower = cut[2] if cut is not None else float("inf")
+        band = [b for b in boxes if upper <= (b[2] + b[4]) / 2 < lower and not any(b is s for s in spanning)]
+        columns: list[list[list[Any]]] = [[] for _ in range(len(gutters) + 1)]
+        for box in band:
+            columns[sum((box[1] + box[3]) / 2 > g for g in gutters)].append(box)
+        for column in columns:
+            ordered += _lines(column)
+        if cut is not None:
+            ordered += _lines([cut])
+            upper = (cut[2] + cut[4]) / 2 + 1e-6
+    return ordered
+
+
+def _gutters(boxes: list[list[Any]]) -> list[float]:
+    """x positions of the gaps between text columns: runs that at most 10% of the boxes cross,
+    in the middle of the page, with columns of line-length boxes on both sides (at most 3 columns)."""
+    left, right = min(b[1] for b in boxes), max(b[3] for b in boxes)
+    width = right - left
+    if width <= 0 or len(boxes) < 6:
+        return []
+    coverage = [0] * (int(width) + 1)
+    for b in boxes:
+        for x in range(int(b[1] - left), int(b[3] - left) + 1):
+            coverage[x] += 1
+    allowed = max(1, len(boxes) // 10)
+    runs, start = [], None
+    for x in range(int(0.15 * width), int(0.85 * width) + 1):
+        if coverage[x] <= allowed:
+            start = x if start is None else start
+        elif start is not None:
+            runs.append((start, x))
+            start = None
+    if start is not None:
+        runs.append((start, int(0.85 * width)))
+    gutters = [left + (a + b) / 2 for a, b in runs if b - a >= max(10, 0.01 * width)][:2]
+    edges = [left, *gutters, right]
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        inside = sorted(b[3] - b[1] for b in boxes if lo <= (b[1] + b[3]) / 2 < hi)
+        if not inside or inside[len(inside) // 2] < 0.5 * (hi - lo):
+            return []  # short cells: a table, whose rows must stay lines
+    return gutters
+
+
+def _lines(boxes: list[list[Any]]) -> list[list[Any]]:
+    """Boxes whose middles are level form one line; lines top to bottom, each left to right.
+
+    Each box is compared with the line's last box, not the line's union: on a skewed scan the
+    union grows with every box until it swallows the lines above and below.
+    """
+    lines: list[list[list[Any]]] = []
+    for box in sorted(boxes, key=lambda b: b[2] + b[4]):
+        middle, height = (box[2] + box[4]) / 2, box[4] - box[2]
+        for line in lines:
+            ref = line[-1]
+            if abs((ref[2] + ref[4]) / 2 - middle) < 0.5 * min(ref[4] - ref[2], height):
+                line.append(box)
+                break
+        else:
+            lines.append([box])
+    merged = []
+    for line in lines:
+        line.sort(key=lambda b: b[1])
+        merged.append([" ".join(b[0] for b in line), min(b[1] for b in line), min(b[2] for b in line),
+                       max(b[3] for b in line), max(b[4] for b in line), min(b[5] for b in line)])  # fmt: skip
+    return merged
+
+
+def limit_self(memory_bytes: int, ocr_memory_bytes: int) -> None:
+    """Cap this process's address space and forbid core dumps, before any PDF byte is parsed.
+
+    The hard limit leaves room for OCR (ONNX Runtime maps ~2 GB of address space); parsing runs
+    under the lower soft limit, raised only while a page is being OCR'd (see ``_ocr_memory``).
+    """
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, max(memory_bytes, ocr_memory_bytes)))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def main() -> None:
-    # One line, not to end of input: the parent starts every worker before it waits on any.
-    request = json.loads(sys.stdin.readline())
-    limit_self(int(request["memory_bytes"]))
+@contextmanager
+def _ocr_memory() -> Iterator[None]:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
     try:
-        reply = extract(request)
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def run(request: dict[str, Any], emit: Any) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from verdict import judge  # noqa: PLC0415 - a stdlib-only file beside this one, found by path
+
+    handler = _CountingHandler()
+    for name in ("pypdf", "fontTools", "pdfminer"):
+        logger = logging.getLogger(name)
+        logger.handlers = [handler]
+        logger.propagate = False
+    warnings.simplefilter("ignore")
+    engines = Engines(request["path"], request.get("password"), judge)
+    total = engines.open()
+    emit({"event": "open", "total_pages": total, "engine": engines.opened_by})
+    chars, truncated = 0, False
+    for index in range(int(request.get("first_page", 0)), min(total, int(request["max_pages"]))):
+        if not request.get("ocr"):
+            ocr = "OCR is off"
+        elif engines.ocr_runs >= int(request.get("ocr_max_pages", 0)):
+            ocr = "over the file's OCR page limit"
+        else:
+            ocr = ""
+        page = engines.read(index, ocr, int(request.get("ocr_dpi", 200)), emit)
+        room = int(request["max_chars"]) - chars
+        if len(page["text"]) > room:
+            page["text"], truncated = page["text"][: max(0, room)], True
+        chars += len(page["text"])
+        emit(page)
+        if truncated:
+            break
+    emit({"event": "done", "truncated_chars": truncated, "log_records": handler.count,
+          "first_log_record": handler.first})  # fmt: skip
+
+
+def main() -> None:
+    request = json.loads(sys.stdin.readline())
+    limit_self(int(request["memory_bytes"]), int(request.get("ocr_memory_bytes", 0)))
+
+    def emit(event: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(event) + "\n")
+        sys.stdout.flush()
+
+    try:
+        run(request, emit)
+    except Refused as refused:
+        emit({"event": "error", "code": refused.code, "detail": refused.detail})
     except MemoryError:
-        reply = {"ok": False, "code": "too_large", "detail": "parsing needed more memory than allowed"}
-    sys.stdout.write(json.dumps(reply))
+        emit({"event": "error", "code": "too_large", "detail": "parsing needed more memory than allowed"})
+    except RecursionError:
+        emit({"event": "error", "code": "not_readable_pdf", "detail": "the file's structure is nested too deeply"})
 
 
 if __name__ == "__main__":

@@ -326,6 +326,7 @@ def chunk_documents(
                 "sha256": doc.metadata.get("sha256", ""),
                 "start_index": s,
                 "chunk_index": index,
+                "extractor": doc.metadata.get("extractor"),
             }
             meta["chunk_id"] = chunk_id(meta["sha256"], meta["page"], s, piece)
             out.append(Document(page_content=piece, metadata=meta, id=meta["chunk_id"]))

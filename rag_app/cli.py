@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--password", help="password for protected PDFs (or RAG_PDF_PASSWORD)")
     p.add_argument("--rebuild", action="store_true", help="start a new, empty store in this folder")
+    p.add_argument("--no-ocr", dest="ocr", action="store_false", default=None,
+                   help="do not OCR scanned pages (OCR is slow on a CPU: ~10-30 s a page)")  # fmt: skip
 
     for name, help_text in (
         ("query", "show the passages that match a question"),
@@ -80,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed-samples", action="store_true", help="index sample_docs/ if the store is empty")
     p.add_argument("--llm", help="answer backend (see `ask --help`)")
+    p.add_argument("--no-ocr", dest="ocr", action="store_false", default=None, help="do not OCR scanned pages")
     return parser
 
 
@@ -87,7 +90,7 @@ def settings_from(args: argparse.Namespace):
     from rag_app.settings import Settings
 
     names = ("store_dir", "embedding_model", "dimensions", "device", "retrieval_mode", "top_k", "llm",
-             "host", "port")  # fmt: skip
+             "host", "port", "ocr")  # fmt: skip
     return Settings.from_env(**{n: getattr(args, n, None) for n in names})
 
 
@@ -146,6 +149,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                bar_format="{l_bar}{bar}| {elapsed}")  # fmt: skip
 
     def progress(fraction: float, text: str) -> None:
+        if bar.disable:  # no terminal: a line for each slow step only (OCR), not a redrawn bar
+            if "OCR of page" in text:
+                print(text, file=sys.stderr, flush=True)
+            return
         bar.set_description_str(text[:60])
         bar.update(int(fraction * 1000) - bar.n)
 

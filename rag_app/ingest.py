@@ -7,11 +7,12 @@ tokenizer, so the two overlap with the embedding instead of adding to it.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,17 +39,22 @@ class FileOutcome:
     chunks: int = 0
     pages: int | None = None
     reason: str = ""
+    extractors: dict[str, int] = field(default_factory=dict)
+    """Pages read by each engine (pdfium, pypdf, pdfminer, ocr)."""
+    unreadable_pages: list[list[Any]] = field(default_factory=list)
+    """[page, reason] of each page that could not be read (the rest of the file is indexed)."""
 
     def line(self) -> str:
         if self.status == "indexed":
             where = f" from {_count(self.pages, 'page')}" if self.pages else ""
-            extra = f" ({self.reason})" if self.reason else ""
-            return f"indexed {_count(self.chunks, 'chunk')}{where}{extra}"
+            engines = ", ".join(f"{name} {n}" if len(self.extractors) > 1 else name for name, n in self.extractors.items())
+            read_by = f" (read by {engines})" if engines else ""
+            extra = f"; {self.reason}" if self.reason else ""
+            return f"indexed {_count(self.chunks, 'chunk')}{where}{read_by}{extra}"
         return f"{self.status}: {self.reason}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "status": self.status, "chunks": self.chunks, "pages": self.pages,
-                "reason": self.reason}  # fmt: skip
+        return asdict(self)
 
 
 def _count(n: int, noun: str) -> str:
@@ -133,6 +139,7 @@ class Pipeline:
         *,
         password: str | None = None,
         limits: LoadLimits | None = None,
+        ocr: bool = True,
         progress: ProgressFn | None = None,
     ) -> None:
         self.store = store
@@ -141,6 +148,7 @@ class Pipeline:
         self.config = config
         self.password = password
         self.limits = limits or LoadLimits()
+        self.ocr = ocr
         self.progress = progress
 
     def run(self, files: Sequence[InputFile]) -> IngestReport:
@@ -148,12 +156,17 @@ class Pipeline:
         report = IngestReport()
         total = max(len(files), 1)
         with ThreadPoolExecutor(1, thread_name_prefix="ingest-prepare") as ahead:
-            upcoming: Future[_Prepared] | None = ahead.submit(self._prepare, files[0]) if files else None
+
+            def prepare(item: InputFile) -> Future[_Prepared]:
+                # The caller's context goes along: a web framework's progress reporting lives there.
+                return ahead.submit(contextvars.copy_context().run, self._prepare, item)
+
+            upcoming = prepare(files[0]) if files else None
             for number, item in enumerate(files):
                 self._tell(number / total, f"reading {item.source}")
                 assert upcoming is not None
                 prepared = upcoming.result()
-                upcoming = ahead.submit(self._prepare, files[number + 1]) if number + 1 < len(files) else None
+                upcoming = prepare(files[number + 1]) if number + 1 < len(files) else None
                 outcome = prepared.outcome or self._store(prepared, number, total)
                 for stage, seconds in prepared.seconds.items():
                     report.seconds[stage] += seconds
@@ -161,7 +174,10 @@ class Pipeline:
                 self._tell((number + 1) / total, f"{item.source}: {outcome.line()}")
         return report
 
+    _fraction = 0.0
+
     def _tell(self, fraction: float, text: str) -> None:
+        self._fraction = fraction
         if self.progress is not None:
             self.progress(min(fraction, 1.0), text)
 
@@ -181,10 +197,15 @@ class Pipeline:
             out.outcome = FileOutcome(item.source, "skipped", reason=skip)
             return out
         started = time.perf_counter()
+
+        def on_page(page: int, pages: int, what: str) -> None:
+            # Only OCR is slow enough to be worth a word per page.
+            if what == "ocr":
+                self._tell(self._fraction, f"reading {item.source}: OCR of page {page}/{pages} (slow on a CPU)")
+
         try:
-            out.documents = load(
-                item.path, self.password, source=item.source, limits=self.limits, sha256=out.sha256
-            )
+            out.documents = load(item.path, self.password, source=item.source, limits=self.limits,
+                                 sha256=out.sha256, ocr=self.ocr, progress=on_page)  # fmt: skip
         except LoaderError as err:
             out.outcome = FileOutcome(item.source, "rejected", reason=err.reason)
             return out
@@ -227,10 +248,17 @@ class Pipeline:
         prepared.seconds["embed"] = time.perf_counter() - started
         started = time.perf_counter()
         first = prepared.documents[0].metadata
-        self.store.add_file(
-            item.source, prepared.sha256, chunks, vectors, info={"file_type": first.get("file_type")}
+        outcome = FileOutcome(
+            item.source,
+            "indexed",
+            chunks=len(chunks),
+            pages=first.get("total_pages"),
+            reason="; ".join(["replaced the earlier version"] * replacing + first.get("notes", [])),
+            extractors=first.get("extractors", {}),
+            unreadable_pages=first.get("unreadable_pages", []),
         )
+        info = {"file_type": first.get("file_type"), "extractors": outcome.extractors,
+                "unreadable_pages": outcome.unreadable_pages}  # fmt: skip
+        self.store.add_file(item.source, prepared.sha256, chunks, vectors, info=info)
         prepared.seconds["store"] = time.perf_counter() - started
-        pages = prepared.documents[-1].metadata.get("page")
-        notes = "; ".join(["replaced the earlier version"] * replacing + first.get("notes", []))
-        return FileOutcome(item.source, "indexed", chunks=len(chunks), pages=pages, reason=notes)
+        return outcome

@@ -28,6 +28,8 @@ class Passage:
     source: str | None
     page: int | None
     chunk_id: str
+    extractor: str | None = None
+    """What read the passage's page: pdfium, pypdf, pdfminer or ocr (None for text files)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -130,6 +132,7 @@ class Searcher:
                     meta.get("source"),
                     meta.get("page"),
                     hit.record["chunk_id"],
+                    meta.get("extractor"),
                 )
             )
         verdict = ambiguity_verdict([p.score for p in passages], self.thresholds.ambiguity_gap)

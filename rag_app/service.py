@@ -187,7 +187,7 @@ class RagService:
             self.embeddings.resolved.name, self.embeddings.output_dimensions, asdict(self.chunking)
         )
         pipeline = Pipeline(store, self.embeddings, self.embeddings.token_counter(), self.chunking,
-                            password=password, limits=limits, progress=progress)  # fmt: skip
+                            password=password, limits=limits, ocr=self.settings.ocr, progress=progress)  # fmt: skip
         return pipeline.run(files)
 
     def delete(self, source: str) -> int:

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     """Key for an ``openai:`` answer backend."""
     pdf_password: SecretStr | None = None
     """Password tried on protected PDFs by ``rag-app ingest``."""
+    ocr: bool = True
+    """Read scanned pages (and pages whose fonts no engine maps right) with OCR; ``RAG_OCR=0`` turns it off."""
     max_upload_mb: int = Field(default=50, ge=1)
     host: str = "127.0.0.1"
     port: int = Field(default=7860, ge=0, le=65535)

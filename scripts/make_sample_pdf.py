@@ -26,9 +26,9 @@ PAGES = [
     ),
     (
         "Keeping your data safe",
-        "The index is saved without pickle, as a FAISS file, a JSON document store and a manifest. "
-        "Each save writes a new folder and switches to it in one step, so a crash never leaves a "
-        "half-written index. The warranty of the demo kit lasts 24 months from the date of purchase.",
+        "The index is stored without pickle: FAISS files for the vectors and an SQLite database for "
+        "the texts. Every change is written as it is made, so a crash never leaves a half-written "
+        "index. The warranty of the demo kit lasts 24 months from the date of purchase.",
     ),
 ]
 

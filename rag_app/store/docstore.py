@@ -72,6 +72,7 @@ class Docstore:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")  # a commit reported is a commit on disk
+            self._db.execute("PRAGMA journal_size_limit=4194304")  # the WAL shrinks back after checkpoints
             self._db.executescript(SCHEMA)
         except sqlite3.OperationalError as exc:
             if "fts5" in str(exc):

@@ -22,13 +22,14 @@ GOOD = {
     "chinese-kangxi-radicals.pdf": [1],
     "encrypted-empty-password-aes256.pdf": [1],
     "long-117-pages-german.pdf": list(range(1, 118)),
+    "broken-pages-tree.pdf": [1],  # recovered by pdfminer.six
+    "scanned-4-pages-no-text.pdf": [1, 2, 3, 4],  # through OCR
 }
+READ_BY = {"broken-pages-tree.pdf": "pdfminer", "scanned-4-pages-no-text.pdf": "ocr"}
 BAD = {
     "encrypted-password-openpassword.pdf": "password-protected",
-    "image-only-grayscale.pdf": "no extractable text (scanned? OCR not enabled)",
-    "scanned-4-pages-no-text.pdf": "no extractable text (scanned? OCR not enabled)",
+    "image-only-grayscale.pdf": "no extractable text (an image without legible text (OCR found none))",
     "blank-page.pdf": "empty",
-    "broken-pages-tree.pdf": "not a readable PDF",
     "invalid-44-bytes.pdf": "not a readable PDF",
 }
 
@@ -61,9 +62,11 @@ def test_ingest_all_fixtures_reports_each_file(fixture_store):
     assert first.returncode == 2, first.stderr
     lines = status_lines(first.stdout)
     for name in GOOD:
-        assert lines[name].startswith("indexed "), (name, lines[name])
-    assert lines["single-page-text.pdf"] == "indexed 1 chunk from 1 page"
-    assert lines["long-117-pages-german.pdf"].endswith(" chunks from 117 pages")
+        assert lines[name].startswith("indexed ") and f"(read by {READ_BY.get(name, 'pdfium')})" in lines[name]
+    assert lines["single-page-text.pdf"] == "indexed 1 chunk from 1 page (read by pdfium)"
+    assert lines["long-117-pages-german.pdf"].endswith(" chunks from 117 pages (read by pdfium)")
+    assert lines["scanned-4-pages-no-text.pdf"].endswith(" chunks from 4 pages (read by ocr)")
+    assert "scanned-4-pages-no-text.pdf: OCR of page 4/4" in first.stderr  # progress, page by page
     for name, reason in BAD.items():
         assert lines[name].startswith(f"rejected: {reason}"), (name, lines[name])
 
@@ -75,6 +78,7 @@ def test_second_run_adds_nothing(fixture_store, pdf_fixtures):
     assert again.returncode == 2
     lines = status_lines(again.stdout)
     assert all(lines[name] == "skipped: already indexed" for name in GOOD)
+    assert "scanned-4-pages-no-text.pdf: OCR" not in again.stderr  # skipped before parsing: not read again
     after = json.loads(rag_app("list", "--store", str(store), "--json").stdout)["stats"]["vectors"]
     assert after == before
 
@@ -89,16 +93,24 @@ def test_query_json_contract(fixture_store):
     assert set(data["ambiguity"]) == {"ambiguous", "top1_top2_gap", "threshold", "message"}
     assert len(data["results"]) == 4
     for rank, item in enumerate(data["results"], start=1):
-        assert set(item) == {"rank", "score", "text", "source", "page", "chunk_id"}
+        assert set(item) >= {"rank", "score", "text", "source", "page", "chunk_id", "extractor"}
         assert item["rank"] == rank and -1 <= item["score"] <= 1
-        assert item["page"] in GOOD[item["source"]]
+        assert item["page"] in GOOD[item["source"]] and item["extractor"] == READ_BY.get(item["source"], "pdfium")
 
 
-def test_pages_are_one_based_in_the_store(fixture_store):
+def test_pages_are_one_based_in_the_store_and_say_what_read_them(fixture_store):
     store, _ = fixture_store
     listing = json.loads(rag_app("list", "--store", str(store), "--json").stdout)["documents"]
-    pages = {d["source"]: d["pages"] for d in listing}
-    assert pages["long-117-pages-german.pdf"] == 117 and pages["multipage-4-pages.pdf"] == 4
+    by_source = {d["source"]: d for d in listing}
+    assert by_source["long-117-pages-german.pdf"]["pages"] == 117 and by_source["multipage-4-pages.pdf"]["pages"] == 4
+    assert by_source["scanned-4-pages-no-text.pdf"]["extractors"] == {"ocr": 4}
+    assert by_source["two-column.pdf"]["extractors"] == {"pdfium": 3}
+
+
+def test_no_ocr_rejects_the_scan_saying_why(tmp_path, pdf_fixtures):
+    out = rag_app("ingest", "--no-ocr", "--store", str(tmp_path / "s"), str(pdf_fixtures / "scanned-4-pages-no-text.pdf"))
+    assert out.returncode == 2
+    assert "rejected: no extractable text (a scanned page without a text layer (OCR is off))" in out.stdout
 
 
 def test_delete_and_missing_source(fixture_store):

@@ -48,3 +48,77 @@ def test_outcomes_skipped_twin_replaced_and_a_megabyte_of_spaces(tmp_path, bundl
     again = {o.source: o.line() for o in service.ingest([a, gap]).outcomes}
     assert "replaced the earlier version" in again["a.txt"] and again["gap.txt"] == "skipped: already indexed"
     assert service.query("How long do koalas sleep?", 1).passages[0].source == "a.txt"
+
+
+class _Embeddings:
+    """Test double for the embedding model: deterministic unit vectors, and a hook per call."""
+
+    def __init__(self, on_encode=None) -> None:
+        self.on_encode = on_encode
+
+    def encode_documents(self, texts, progress=None):
+        from tests.rag_app.store_helpers import unit_vectors
+
+        if self.on_encode is not None:
+            self.on_encode(texts)
+        return unit_vectors(list(texts))
+
+
+def _pipeline(tmp_path, embeddings):
+    from rag_app.chunking import ChunkingConfig
+    from rag_app.ingest import Pipeline
+    from tests.rag_app.store_helpers import open_store
+
+    def words(texts):
+        return [len(t.split()) for t in texts]
+
+    return Pipeline(open_store(tmp_path / "store"), embeddings, words, ChunkingConfig(max_tokens=64, overlap_tokens=8))
+
+
+def test_an_unchanged_file_is_skipped_without_being_parsed(tmp_path, monkeypatch):
+    from rag_app import ingest
+    from rag_app.ingest import InputFile
+
+    note = tmp_path / "note.txt"
+    note.write_text("Lemurs live on Madagascar and nowhere else in the wild.")
+    pipeline = _pipeline(tmp_path, _Embeddings())
+    assert pipeline.run([InputFile(note, "note.txt")]).outcomes[0].status == "indexed"
+
+    def must_not_parse(*args, **kwargs):
+        raise AssertionError("an unchanged file was parsed")
+
+    monkeypatch.setattr(ingest, "load", must_not_parse)
+    again = pipeline.run([InputFile(note, "note.txt")])
+    assert again.outcomes[0].line() == "skipped: already indexed"
+
+
+def test_the_next_file_is_parsed_while_this_one_is_embedded(tmp_path, monkeypatch):
+    import threading
+
+    from rag_app import ingest
+    from rag_app.ingest import InputFile
+
+    files = []
+    for name in ("a.txt", "b.txt"):
+        path = tmp_path / name
+        path.write_text(f"File {name} talks about otters, rivers and fish.")
+        files.append(InputFile(path, name))
+    parsing_b = threading.Event()
+    real_load = ingest.load
+
+    def watching_load(path, *args, **kwargs):
+        if path.name == "b.txt":
+            parsing_b.set()
+        return real_load(path, *args, **kwargs)
+
+    overlapped = []
+
+    def while_embedding(texts):
+        if "a.txt" in texts[0]:
+            # Embedding a.txt waits for b.txt's parse to begin: without overlap it never would.
+            overlapped.append(parsing_b.wait(30))
+
+    monkeypatch.setattr(ingest, "load", watching_load)
+    report = _pipeline(tmp_path, _Embeddings(while_embedding)).run(files)
+    assert overlapped == [True]
+    assert [o.status for o in report.outcomes] == ["indexed", "indexed"]
