@@ -109,11 +109,23 @@ def bf16_against_fp32(texts: list[str]) -> dict:
 
 
 QWEN3_CONFIGS = {
-    "Qwen3-Embedding-0.6B": dict(hidden_size=1024, num_hidden_layers=28, num_attention_heads=16,
-                                 num_key_value_heads=8, head_dim=128, intermediate_size=3072),
-    "Qwen3-Embedding-4B": dict(hidden_size=2560, num_hidden_layers=36, num_attention_heads=32,
-                               num_key_value_heads=8, head_dim=128, intermediate_size=9728),
-}  # fmt: skip
+    "Qwen3-Embedding-0.6B": dict(
+        hidden_size=1024,
+        num_hidden_layers=28,
+        num_attention_heads=16,
+        num_key_value_heads=8,
+        head_dim=128,
+        intermediate_size=3072,
+    ),
+    "Qwen3-Embedding-4B": dict(
+        hidden_size=2560,
+        num_hidden_layers=36,
+        num_attention_heads=32,
+        num_key_value_heads=8,
+        head_dim=128,
+        intermediate_size=9728,
+    ),
+}
 
 
 def qwen3_architecture_speed(name: str, layers_measured: int, chunk_batches: int) -> dict:

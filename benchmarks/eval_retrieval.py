@@ -1,8 +1,10 @@
-"""Retrieval quality on ClapNQ (English) and CMRC 2018 trial (Chinese), against the baselines a user would
-otherwise pick, on the same texts and the same embedding model, in one run. Also calibrates the bundled
-model's relevance and ambiguity thresholds from the ClapNQ scores.
+"""Retrieval quality on three kinds of text, against the baselines a user would otherwise pick, on the same
+texts and the same embedding model, in one run: ClapNQ (short English Wikipedia passages), CMRC 2018 trial
+(Chinese paragraphs) and 20 SEC 10-Q filings (long, table-heavy real documents, indexed through the app's own
+PDF path). Every retrieval mode and fusion weight is measured on all three, and the default is the one that
+holds across them. Also calibrates the bundled model's thresholds from the ClapNQ scores.
 
-Run: .venv/bin/python benchmarks/eval_retrieval.py [--quick]
+Run: .venv/bin/python benchmarks/eval_retrieval.py [--quick] [--skip-sec]
 """
 
 from __future__ import annotations
@@ -14,9 +16,21 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+import sec10q
 from common import EVAL, save
 
 K_CHUNKS = 30  # chunks fetched per question, deduplicated to passages
+# (label, Searcher keyword arguments). "auto" is the shipped default; the others are the alternatives measured.
+CONFIGS = [
+    ("ours: auto (default)", {"mode": "auto"}),
+    ("ours: dense", {"mode": "dense"}),
+    ("ours: lexical (BM25)", {"mode": "lexical"}),
+    ("ours: hybrid (RRF)", {"mode": "hybrid"}),
+    *[
+        (f"ours: fused w={w}, numeric w={n}", {"mode": "fused", "dense_weight": w, "numeric_dense_weight": n})
+        for w, n in ((0.8, 0.8), (0.7, 0.7), (0.6, 0.6), (0.5, 0.5), (0.8, 0.5), (0.7, 0.4))
+    ],
+]
 
 
 def load_clapnq(limit: int | None) -> tuple[list[str], list[tuple[str, int]]]:
@@ -54,74 +68,80 @@ def metrics(rankings: list[list[int]], questions: list[tuple[str, int]], seconds
     return {"R@1": recall1 / n, "R@5": recall5 / n, "MRR@10": mrr / n, "qps": n / seconds}
 
 
-def dedupe(ids: list[int]) -> list[int]:
+def dedupe(ids: list) -> list:
     return list(dict.fromkeys(ids))
 
 
-def timed(fn: Callable[[str], list[int]], questions: list[tuple[str, int]]) -> tuple[list[list[int]], float]:
-    start = time.perf_counter()
-    out = [fn(q) for q, _ in questions]
-    return out, time.perf_counter() - start
-
-
-def run_ours(passages, questions, emb) -> tuple[dict, dict]:
+def passage_store(passages: list[str], emb):
+    """The passages indexed as the app indexes text: its chunking, its embeddings, its store."""
     from langchain_core.documents import Document
 
     from rag_app.chunking import chunk_documents
-    from rag_app.retrieval import Searcher
+    from rag_app.ingest import embedded_text
     from rag_app.service import RagService
     from rag_app.settings import Settings
-    from rag_app.store import FaissStore
 
+    service = RagService(Settings(store_dir=tempfile.mkdtemp()), embeddings=emb)
     docs = [
         Document(page_content=p, metadata={"source": str(i), "page": None, "sha256": str(i)})
         for i, p in enumerate(passages)
     ]
-    start = time.perf_counter()
-    # The app's own chunking (default settings), so the numbers are what a user gets.
-    chunking = RagService(Settings(store_dir=tempfile.mkdtemp()), embeddings=emb).chunking
-    chunks = chunk_documents(docs, emb.token_counter(), chunking)
-    vectors = emb.encode_documents([c.page_content for c in chunks])
-    store = FaissStore(
-        emb, dimensions=emb.output_dimensions, model_name=emb.resolved.name, path=tempfile.mkdtemp()
-    )
+    chunks = chunk_documents(docs, emb.token_counter(), service.chunking)
+    vectors = emb.encode_documents([embedded_text(c) for c in chunks])
+    store = service.store
+    store.check_model(emb.resolved.name, emb.output_dimensions)
     store.add_vectors(
         [c.page_content for c in chunks],
         vectors,
         [c.metadata for c in chunks],
         [c.metadata["chunk_id"] for c in chunks],
     )
-    index_s = time.perf_counter() - start
-    results = {}
-    calibration = {}
-    for mode in ("auto", "dense", "hybrid", "lexical"):
-        searcher = Searcher(store, emb, mode=mode)
-        scores: list[tuple[float, float, bool, float]] = []
-
-        def search(question: str, searcher=searcher, scores=scores) -> list[int]:
-            result = searcher.retrieve(question, K_CHUNKS)
-            ranked = dedupe([int(p.source) for p in result.passages])
-            top = sorted((p.score for p in result.passages), reverse=True)
-            scores.append((top[0], top[0] - top[1], ranked[:1] == [ranked[0]], 0.0))
-            return ranked
-
-        rankings, seconds = timed(search, questions)
-        results[mode] = metrics(rankings, questions, seconds)
-        if mode == "dense":
-            calibration = calibrate(rankings, questions, scores)
-    return results, {"calibration": calibration, "chunks": len(chunks), "index_s": index_s}
+    return store, len(chunks)
 
 
-def calibrate(rankings, questions, scores) -> dict:
-    """Relevance: the cosines that 99% and 90% of correctly found gold passages reach, and the share of
-    those the app's threshold would refuse. Ambiguity: top-1 accuracy with the top-1/top-2 gap under g or not."""
+def run_configs(
+    store, emb, questions: list[str], score: Callable[[list, float], dict], configs=CONFIGS
+) -> dict:
+    """Every configuration on one store, each question embedded once; ``score(results, seconds)``."""
+    from rag_app.retrieval import Searcher
+
+    vectors = emb.encode_queries(questions)
+    out = {}
+    for label, kwargs in configs:
+        searcher = Searcher(store, emb, **kwargs)
+        start = time.perf_counter()
+        results = [
+            searcher.retrieve_by_vector(q, v, K_CHUNKS) for q, v in zip(questions, vectors, strict=True)
+        ]
+        out[label] = score(results, time.perf_counter() - start)
+    return out
+
+
+def run_passage_set(passages, questions, emb) -> tuple[dict, dict]:
+    store, chunks = passage_store(passages, emb)
+    calibration: dict = {}
+
+    def score(results, seconds):
+        rankings = [dedupe([int(p.source) for p in r.passages]) for r in results]
+        if not calibration and results and results[0].rank_by == "cosine":
+            calibration.update(calibrate(rankings, questions, results))
+        return metrics(rankings, questions, seconds)
+
+    dense_first = sorted(CONFIGS, key=lambda c: c[1]["mode"] != "dense")
+    return run_configs(store, emb, [q for q, _ in questions], score, dense_first), {
+        "calibration": calibration,
+        "chunks": chunks,
+    }
+
+
+def calibrate(rankings, questions, results) -> dict:
+    """Relevance: the cosines that 99% and 90% of correctly found gold passages reach. Ambiguity:
+    top-1 accuracy with the top-1/top-2 gap under g or not (dense cosines)."""
     from rag_app.thresholds import MINILM
 
     correct = np.array([r[:1] == [gold] for r, (_, gold) in zip(rankings, questions, strict=True)])
-    top = np.array([s[0] for s in scores])
-    gaps = np.array([s[1] for s in scores])
-    relevant = float(np.percentile(top[correct], 1)) if correct.any() else None
-    relevant_p10 = float(np.percentile(top[correct], 10)) if correct.any() else None
+    top = np.array([r.passages[0].score for r in results])
+    gaps = np.array([r.passages[0].score - r.passages[1].score for r in results])
     table = []
     for g in (0.005, 0.01, 0.02, 0.03, 0.05):
         under = gaps < g
@@ -134,36 +154,80 @@ def calibrate(rankings, questions, scores) -> dict:
             }
         )
     return {
-        "relevant_p1_of_correct_top1": relevant,
-        "relevant_p10_of_correct_top1": relevant_p10,
+        "relevant_p1_of_correct_top1": float(np.percentile(top[correct], 1)),
+        "relevant_p10_of_correct_top1": float(np.percentile(top[correct], 10)),
         "app_threshold": MINILM.relevant,
-        "correct_under_app_threshold": float((top[correct] < MINILM.relevant).mean())
-        if correct.any()
-        else None,
+        "correct_under_app_threshold": float((top[correct] < MINILM.relevant).mean()),
         "gap_table": table,
     }
 
 
-def run_langchain(passages, questions, model_path: str) -> dict:
+def recipe_retriever(texts_with_ids: list, model_path: str):
+    """The LangChain recipe: RecursiveCharacterTextSplitter 1000/200, HuggingFaceEmbeddings, community FAISS."""
     from langchain_community.vectorstores import FAISS
-    from langchain_core.documents import Document
     from langchain_huggingface import HuggingFaceEmbeddings
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    start = time.perf_counter()
-    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
-    docs = splitter.split_documents(
-        [Document(page_content=p, metadata={"pid": i}) for i, p in enumerate(passages)]
+    docs = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(texts_with_ids)
+    return FAISS.from_documents(docs, HuggingFaceEmbeddings(model_name=model_path, show_progress=False)), len(
+        docs
     )
-    embeddings = HuggingFaceEmbeddings(model_name=model_path, show_progress=False)
-    store = FAISS.from_documents(docs, embeddings)
+
+
+def run_langchain(passages, questions, model_path: str) -> dict:
+    from langchain_core.documents import Document
+
+    start = time.perf_counter()
+    store, chunks = recipe_retriever(
+        [Document(page_content=p, metadata={"pid": i}) for i, p in enumerate(passages)], model_path
+    )
     index_s = time.perf_counter() - start
+    start = time.perf_counter()
+    rankings = [
+        dedupe([d.metadata["pid"] for d in store.similarity_search(q, k=K_CHUNKS)]) for q, _ in questions
+    ]
+    return {**metrics(rankings, questions, time.perf_counter() - start), "index_s": index_s, "chunks": chunks}
 
-    def search(question: str) -> list[int]:
-        return dedupe([d.metadata["pid"] for d in store.similarity_search(question, k=K_CHUNKS)])
 
-    rankings, seconds = timed(search, questions)
-    return {**metrics(rankings, questions, seconds), "index_s": index_s, "chunks": len(docs)}
+def run_sec(emb, limit: int | None) -> dict:
+    """The filings through `RagService.ingest` (PDFium, tables, contextual headers), against the recipe (PyPDFLoader)."""
+    from langchain_community.document_loaders import PyPDFLoader
+
+    from rag_app.service import RagService
+    from rag_app.settings import Settings
+
+    questions = sec10q.load_questions()[:limit] if limit else sec10q.load_questions()
+    texts = [q.text for q in questions]
+
+    def score(results, seconds):
+        return sec10q.metrics([[(p.source, p.text) for p in r.passages] for r in results], questions, seconds)
+
+    out, chunks = {}, {}
+    variants = [
+        ("", {}),
+        (" without contextual headers", {"contextual_headers": False}),
+        (" without table chunking", {"table_chunks": False}),
+    ]
+    for suffix, extra in variants:
+        service = RagService(Settings(store_dir=tempfile.mkdtemp(), **extra), embeddings=emb)
+        service.ingest(sec10q.documents())
+        chunks[suffix or "default"] = service.stats()["vectors"]
+        configs = CONFIGS if not suffix else CONFIGS[:1]
+        results = run_configs(service.store, emb, texts, score, configs)
+        out.update({f"{label}{suffix}": m for label, m in results.items()})
+    pages = [page for pdf in sec10q.documents() for page in PyPDFLoader(str(pdf)).load()]
+    for page in pages:
+        page.metadata["file"] = page.metadata["source"].rsplit("/", 1)[-1]
+    store, recipe_chunks = recipe_retriever(pages, str(emb.resolved.path))
+    start = time.perf_counter()
+    ranked = [[(d.metadata["file"], d.page_content) for d in store.similarity_search(q, k=10)] for q in texts]
+    out["LangChain recipe"] = sec10q.metrics(ranked, questions, time.perf_counter() - start)
+    chunks["recipe"] = recipe_chunks
+    return {
+        "results": out,
+        "chunks": chunks,
+        "questions": {k: sum(q.kind == k for q in questions) for k in ("Text", "Table")},
+    }
 
 
 def main() -> None:
@@ -171,61 +235,84 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="first 60 questions of each set")
+    parser.add_argument("--skip-sec", action="store_true", help="leave out the SEC filings (the slowest set)")
     args = parser.parse_args()
     limit = 60 if args.quick else None
     emb = embeddings_for("bundled")
-    sets = {
-        "ClapNQ (300 Qs, 600 passages)": load_clapnq(limit),
-        "CMRC 2018 trial (1,002 Qs, 256 paragraphs)": load_cmrc(limit),
-    }
-    results = {}
-    for name, (passages, questions) in sets.items():
-        ours, extra = run_ours(passages, questions, emb)
+    results: dict = {}
+    extra: dict = {}
+    for name, (passages, questions) in {"ClapNQ": load_clapnq(limit), "CMRC 2018": load_cmrc(limit)}.items():
+        ours, extra[name] = run_passage_set(passages, questions, emb)
         results[name] = {
-            "ours: auto (default)": ours["auto"],
-            "ours: dense": ours["dense"],
-            "ours: hybrid (RRF)": ours["hybrid"],
-            "BM25 (ours: lexical, SQLite FTS5)": ours["lexical"],
+            **ours,
             "LangChain recipe": run_langchain(passages, questions, str(emb.resolved.path)),
-            "_extra": extra,
         }
+    sec = None if args.skip_sec else run_sec(emb, limit)
+    save("eval_retrieval", {"results": results, "extra": extra, "sec": sec}, report(results, extra, sec))
+
+
+def report(results: dict, extra: dict, sec: dict | None) -> str:
+    labels = [label for label, _ in CONFIGS] + ["LangChain recipe"]
+
+    def cell(m: dict) -> str:
+        return f"{m['R@1']:.3f} / {m['R@5']:.3f} / {m['MRR@10']:.3f}"
+
+    def sec_cell(m: dict, kind: str) -> str:
+        return f"{m[kind]['hit@1']:.3f} / {m[kind]['hit@5']:.3f} / {m[kind]['MRR@10']:.3f}"
+
     rows = []
-    for name, by_method in results.items():
-        for method, m in by_method.items():
-            if method.startswith("_"):
-                continue
-            rows.append(
-                f"| {name} | {method} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['MRR@10']:.4f} | {m['qps']:.0f} |"
-            )
-    clap = results[next(iter(results))]["_extra"]["calibration"]
+    for label in labels:
+        sec_part = ""
+        if sec is not None:
+            m = sec["results"].get(label)
+            sec_part = f" | {sec_cell(m, 'Text')} | {sec_cell(m, 'Table')}" if m else " | - | -"
+        rows.append(
+            f"| {label} | {cell(results['ClapNQ'][label])} | {cell(results['CMRC 2018'][label])}{sec_part} |"
+        )
+    sec_head = (
+        " | SEC 10-Q Text hit@1 / hit@5 / MRR@10 | SEC 10-Q Table hit@1 / hit@5 / MRR@10" if sec else ""
+    )
+    variants = ""
+    if sec is not None:
+        lines = [
+            f"| {label} | {sec_cell(m, 'Text')} | {sec_cell(m, 'Table')} |"
+            for label, m in sec["results"].items()
+            if label.startswith("ours: auto")
+        ]
+        variants = (
+            f"\n\nThe SEC set ({sec['questions']['Text']} Text and {sec['questions']['Table']} Table questions; "
+            f"chunks: {sec['chunks']}) with the default retrieval and one indexing feature turned off at a time:\n\n"
+            "| indexing | Text hit@1 / hit@5 / MRR@10 | Table hit@1 / hit@5 / MRR@10 |\n|---|---|---|\n"
+            + "\n".join(lines)
+        )
+    clap = extra["ClapNQ"]["calibration"]
     gap_rows = "".join(
         f"| {g['gap']} | {g['share_flagged']:.1%} | "
         f"{'-' if g['top1_accuracy_flagged'] is None else format(g['top1_accuracy_flagged'], '.3f')} | "
         f"{'-' if g['top1_accuracy_rest'] is None else format(g['top1_accuracy_rest'], '.3f')} |\n"
         for g in clap["gap_table"]
     )
-    recipe = results["ClapNQ (300 Qs, 600 passages)"]["LangChain recipe"]
-    markdown = f"""
+    recipe = results["ClapNQ"]["LangChain recipe"]
+    return f"""
 ### Retrieval quality (`benchmarks/eval_retrieval.py`)
 
-Same texts, same model (bundled all-MiniLM-L6-v2) for every dense method; passage-level hits (a chunk's hit counts for its passage).
-A ClapNQ passage is its title line and its text, as in the reference figures of ../shared/eval/README.md: the recipe's
-reference R@1 / R@5 / MRR@10 there are 0.937 / 1.000 / 0.966, this run measured {recipe["R@1"]:.3f} / {recipe["R@5"]:.3f} / {recipe["MRR@10"]:.3f}.
+Same texts, same model (bundled all-MiniLM-L6-v2) for every dense method. ClapNQ and CMRC: passage-level R@1 / R@5 /
+MRR@10 (a chunk's hit counts for its passage); a ClapNQ passage is its title line and its text, as in the reference
+figures of ../shared/eval/README.md (the recipe's reference there: 0.937 / 1.000 / 0.966; this run: {cell(recipe)}).
+SEC 10-Q: all 20 filings in one index, hit@1 / hit@5 / MRR@10 as benchmarks/sec10q.py defines a hit (a passage from a
+filing the question names, holding a key figure of the reviewed answer).
 
-| set | method | R@1 | R@5 | MRR@10 | queries/s |
-|---|---|---|---|---|---|
-{chr(10).join(rows)}
+| method | ClapNQ R@1 / R@5 / MRR@10 | CMRC 2018 R@1 / R@5 / MRR@10{sec_head} |
+|---|---|---|{"---|---|" if sec else ""}
+{chr(10).join(rows)}{variants}
 
 Calibration of the bundled model's thresholds on ClapNQ (dense scores): 99% of correct top-1 passages score at least
-**{clap["relevant_p1_of_correct_top1"]:.3f}** (90% at least {clap["relevant_p10_of_correct_top1"]:.3f}). The app's "relevant" threshold for
-this model, {clap["app_threshold"]} (green colour, and the floor under which an answer says the documents do not seem to contain it),
-would refuse {clap["correct_under_app_threshold"]:.1%} of these correct answers. It is kept under the 1st percentile on purpose:
-a chunk of a real document seldom carries its title, and without titles that percentile was 0.351.
+**{clap["relevant_p1_of_correct_top1"]:.3f}** (90% at least {clap["relevant_p10_of_correct_top1"]:.3f}); the app's green
+"relevant" threshold, {clap["app_threshold"]}, would leave {clap["correct_under_app_threshold"]:.1%} of them amber.
 
 | top-1/top-2 gap under | questions flagged | top-1 accuracy when flagged | top-1 accuracy otherwise |
 |---|---|---|---|
 {gap_rows}"""
-    save("eval_retrieval", {"results": results}, markdown)
 
 
 if __name__ == "__main__":

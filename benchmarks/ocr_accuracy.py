@@ -31,10 +31,17 @@ PAGES_WRITTEN = 4
 def written_english() -> list[tuple[str, bytes, dict[int, str]]]:
     from tests.fixtures.pdf_writer import text_pdf
 
-    passages = [json.loads(line)["passages"][0]["text"] for line in (EVAL / "clapnq" / "clapnq_dev_answerable.jsonl").read_text().splitlines()[:PAGES_WRITTEN * 2]]
+    passages = [
+        json.loads(line)["passages"][0]["text"]
+        for line in (EVAL / "clapnq" / "clapnq_dev_answerable.jsonl")
+        .read_text()
+        .splitlines()[: PAGES_WRITTEN * 2]
+    ]
     # Helvetica's WinAnsi encoding holds Western European text only: other characters are left out.
     typeable = [p.encode("cp1252", "ignore").decode("cp1252") for p in passages]
-    pages = ["\n".join(textwrap.wrap(" ".join(typeable[2 * i : 2 * i + 2]), 90)[:50]) for i in range(PAGES_WRITTEN)]
+    pages = [
+        "\n".join(textwrap.wrap(" ".join(typeable[2 * i : 2 * i + 2]), 90)[:50]) for i in range(PAGES_WRITTEN)
+    ]
     return [("ClapNQ passages (Helvetica, written here)", text_pdf(pages), dict(enumerate(pages, start=1)))]
 
 
@@ -42,26 +49,43 @@ def written_chinese() -> list[tuple[str, bytes, dict[int, str]]]:
     from tests.fixtures.cjk_pdf import cid_pdf, unicode_to_cid
 
     known = unicode_to_cid("GB1")
-    paragraphs = [p["context"] for a in json.loads((EVAL / "cmrc2018" / "cmrc2018_trial.json").read_text())["data"] for p in a["paragraphs"]]
+    paragraphs = [
+        p["context"]
+        for a in json.loads((EVAL / "cmrc2018" / "cmrc2018_trial.json").read_text())["data"]
+        for p in a["paragraphs"]
+    ]
     out = []
     for number in range(PAGES_WRITTEN):
-        text = "".join(ch for ch in "".join(paragraphs[number * 3 : number * 3 + 3]) if ch in known and not ch.isspace())
+        text = "".join(
+            ch for ch in "".join(paragraphs[number * 3 : number * 3 + 3]) if ch in known and not ch.isspace()
+        )
         lines = [text[i : i + 34] for i in range(0, 34 * 24, 34)]
         out.append((lines, cid_pdf(lines, "zh")))
-    return [(f"CMRC 2018 paragraphs (Adobe-GB1 CID font, written here), page {n + 1}", pdf, {1: "".join(lines)})
-            for n, (lines, pdf) in enumerate(out)]  # fmt: skip
+    return [
+        (f"CMRC 2018 paragraphs (Adobe-GB1 CID font, written here), page {n + 1}", pdf, {1: "".join(lines)})
+        for n, (lines, pdf) in enumerate(out)
+    ]
 
 
 def fixture(name: str) -> tuple[str, bytes, dict[int, str]]:
     from loaders import load
 
-    return (f"fixture {name}", (PDFS / name).read_bytes(), {d.metadata["page"]: d.page_content for d in load(PDFS / name)})
+    return (
+        f"fixture {name}",
+        (PDFS / name).read_bytes(),
+        {d.metadata["page"]: d.page_content for d in load(PDFS / name)},
+    )
 
 
 def sets() -> dict[str, list[tuple[str, bytes, dict[int, str]]]]:
-    chinese_font = bool(subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip())
+    chinese_font = bool(
+        subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip()
+    )
     return {
-        "English": [*written_english(), *(fixture(n) for n in ("single-page-text.pdf", "multipage-4-pages.pdf", "two-column.pdf"))],
+        "English": [
+            *written_english(),
+            *(fixture(n) for n in ("single-page-text.pdf", "multipage-4-pages.pdf", "two-column.pdf")),
+        ],
         "Chinese": [*(written_chinese() if chinese_font else []), fixture("chinese-product-table.pdf")],
         "Chinese mind map (hard case)": [fixture("chinese-kangxi-radicals.pdf")],
     }
@@ -109,10 +133,18 @@ def main() -> None:
                 pages += 1
         cer = errors / chars
         labels = [label for label, _, _ in items]
-        results[language] = {"sources": labels, "pages": pages, "chars": chars, "errors": errors, "cer": cer,
-                             "seconds_per_page": seconds / max(pages, 1)}  # fmt: skip
+        results[language] = {
+            "sources": labels,
+            "pages": pages,
+            "chars": chars,
+            "errors": errors,
+            "cer": cer,
+            "seconds_per_page": seconds / max(pages, 1),
+        }
         named = "; ".join(dict.fromkeys(label.split(", page")[0] for label in labels))
-        rows.append(f"| {language} | {named} | {pages} | {chars:,} | {cer:.1%} | {seconds / max(pages, 1):.1f} s |")
+        rows.append(
+            f"| {language} | {named} | {pages} | {chars:,} | {cer:.1%} | {seconds / max(pages, 1):.1f} s |"
+        )
     markdown = f"""
 ### OCR accuracy (`benchmarks/ocr_accuracy.py`)
 

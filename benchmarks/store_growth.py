@@ -9,7 +9,6 @@ Run: .venv/bin/python benchmarks/store_growth.py [--sizes 1000,10000,100000,1000
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import shutil
 import statistics
 import subprocess
@@ -26,8 +25,10 @@ from langchain_core.documents import Document
 OLD_COMMIT = "34f47a9"
 DIM = 384
 FILE_CHUNKS = 500
-WORDS = ("revenue margin quarter cash flow segment growth customer product market cost income share "
-         "capital tax debt asset liability service cloud device research operating net total").split()  # fmt: skip
+WORDS = (
+    "revenue margin quarter cash flow segment growth customer product market cost income share "
+    "capital tax debt asset liability service cloud device research operating net total"
+).split()
 
 
 def texts(start: int, n: int, rng: np.random.Generator) -> list[str]:
@@ -52,8 +53,13 @@ def old_store_class():
     """rag_app/store.py and rag_app/persistence.py as of OLD_COMMIT, imported from git history."""
     modules = {}
     for name in ("persistence", "store"):
-        source = subprocess.run(["git", "show", f"{OLD_COMMIT}:rag_app/{name}.py"], cwd=ROOT, check=True,
-                                capture_output=True, text=True).stdout  # fmt: skip
+        source = subprocess.run(
+            ["git", "show", f"{OLD_COMMIT}:rag_app/{name}.py"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         source = source.replace("from rag_app import persistence", "import old_persistence as persistence")
         source = source.replace("from rag_app.persistence import", "from old_persistence import")
         module = types.ModuleType(f"old_{name}")
@@ -79,7 +85,9 @@ def measure_new(n: int, folder: Path, rng: np.random.Generator, repeats: int) ->
     from rag_app.store import FaissStore
 
     def open_store() -> FaissStore:
-        return FaissStore(DeterministicFakeEmbedding(size=DIM), path=folder, model_name="bench", dimensions=DIM)
+        return FaissStore(
+            DeterministicFakeEmbedding(size=DIM), path=folder, model_name="bench", dimensions=DIM
+        )
 
     store = open_store()
     build = time.perf_counter()
@@ -87,24 +95,48 @@ def measure_new(n: int, folder: Path, rng: np.random.Generator, repeats: int) ->
     done = 0
     while done < n - repeats * FILE_CHUNKS:
         size = min(per_file, n - repeats * FILE_CHUNKS - done)
-        store.add_file(f"bulk-{done}.txt", f"b{done}", chunks(f"bulk-{done}.txt", texts(done, size, rng)), vectors(size, rng))
+        store.add_file(
+            f"bulk-{done}.txt",
+            f"b{done}",
+            chunks(f"bulk-{done}.txt", texts(done, size, rng)),
+            vectors(size, rng),
+        )
         done += size
     for r in range(repeats):
-        store.add_file(f"doomed-{r}.txt", f"d{r}", chunks(f"doomed-{r}.txt", texts(done, FILE_CHUNKS, rng)), vectors(FILE_CHUNKS, rng))
+        store.add_file(
+            f"doomed-{r}.txt",
+            f"d{r}",
+            chunks(f"doomed-{r}.txt", texts(done, FILE_CHUNKS, rng)),
+            vectors(FILE_CHUNKS, rng),
+        )
         done += FILE_CHUNKS
     build = time.perf_counter() - build
     adds = []
     for r in range(2 * repeats):
         small = texts(10_000_000 + 10 * r, 10, rng)
-        adds.append(timed(lambda small=small, r=r: store.add_file(f"small-{r}.txt", f"s{r}", chunks(f"small-{r}.txt", small), vectors(10, rng))))
+        adds.append(
+            timed(
+                lambda small=small, r=r: store.add_file(
+                    f"small-{r}.txt", f"s{r}", chunks(f"small-{r}.txt", small), vectors(10, rng)
+                )
+            )
+        )
     deletes = [timed(lambda r=r: store.delete_file(f"doomed-{r}.txt")) for r in range(repeats)]
     opens = [timed(lambda: len(open_store())) for _ in range(repeats)]
     query = vectors(1, rng)[0]
     reopened = open_store()
     first_query = timed(lambda: reopened.search(query, 5))
-    return {"n": n, "add_10_s": statistics.median(adds), "add_10_max_s": max(adds), "delete_500_s": statistics.median(deletes),
-            "open_s": statistics.median(opens), "first_query_s": first_query, "disk_bytes": disk_bytes(folder),
-            "build_s": build, "segments": store.stats()["segments"]}  # fmt: skip
+    return {
+        "n": n,
+        "add_10_s": statistics.median(adds),
+        "add_10_max_s": max(adds),
+        "delete_500_s": statistics.median(deletes),
+        "open_s": statistics.median(opens),
+        "first_query_s": first_query,
+        "disk_bytes": disk_bytes(folder),
+        "build_s": build,
+        "segments": store.stats()["segments"],
+    }
 
 
 def measure_old(n: int, folder: Path, rng: np.random.Generator) -> dict:
@@ -116,9 +148,16 @@ def measure_old(n: int, folder: Path, rng: np.random.Generator) -> dict:
     done = 0
     while done < n - FILE_CHUNKS:
         size = min(20_000, n - FILE_CHUNKS - done)
-        store.add_file(f"bulk-{done}.txt", f"b{done}", chunks(f"bulk-{done}.txt", texts(done, size, rng)), vectors(size, rng))
+        store.add_file(
+            f"bulk-{done}.txt",
+            f"b{done}",
+            chunks(f"bulk-{done}.txt", texts(done, size, rng)),
+            vectors(size, rng),
+        )
         done += size
-    store.add_file("doomed.txt", "d", chunks("doomed.txt", texts(done, FILE_CHUNKS, rng)), vectors(FILE_CHUNKS, rng))
+    store.add_file(
+        "doomed.txt", "d", chunks("doomed.txt", texts(done, FILE_CHUNKS, rng)), vectors(FILE_CHUNKS, rng)
+    )
     store.save()
     small = texts(10_000_000, 10, rng)
 
@@ -140,8 +179,13 @@ def in_child(which: str, n: int, repeats: int) -> dict:
     """Each measurement in a fresh process, so one store's memory never slows the next."""
     import json
 
-    out = subprocess.run([sys.executable, __file__, "--child", which, "--n", str(n), "--repeats", str(repeats)],
-                         cwd=ROOT, check=True, capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", which, "--n", str(n), "--repeats", str(repeats)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -152,9 +196,16 @@ def plot(new: list[dict], old: list[dict]) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-    for ax, key, title in zip(axes, ("add_10_s", "delete_500_s", "open_s"),
-                              ("add a 10-chunk file", "delete a 500-chunk file", "open the store"), strict=True):  # fmt: skip
-        for rows, label, style in ((old, "rag-app 0.1 (rewrite on save)", "o--"), (new, "segment store", "s-")):
+    for ax, key, title in zip(
+        axes,
+        ("add_10_s", "delete_500_s", "open_s"),
+        ("add a 10-chunk file", "delete a 500-chunk file", "open the store"),
+        strict=True,
+    ):
+        for rows, label, style in (
+            (old, "rag-app 0.1 (rewrite on save)", "o--"),
+            (new, "segment store", "s-"),
+        ):
             if rows:
                 ax.loglog([r["n"] for r in rows], [r[key] * 1000 for r in rows], style, label=label)
         ax.set_title(title)
@@ -181,7 +232,11 @@ def main() -> None:
         folder = Path(tempfile.mkdtemp(prefix=f"growth-{args.child}-"))
         rng = np.random.default_rng(args.n)
         try:
-            result = measure_new(args.n, folder, rng, args.repeats) if args.child == "new" else measure_old(args.n, folder, rng)
+            result = (
+                measure_new(args.n, folder, rng, args.repeats)
+                if args.child == "new"
+                else measure_old(args.n, folder, rng)
+            )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         print(json.dumps(result))
@@ -193,7 +248,13 @@ def main() -> None:
     by_n = {r["n"]: r for r in old}
 
     def cell(row: dict | None, key: str) -> str:
-        return "-" if row is None else f"{row[key] * 1000:,.0f} ms" if row[key] >= 0.01 else f"{row[key] * 1000:.1f} ms"
+        return (
+            "-"
+            if row is None
+            else f"{row[key] * 1000:,.0f} ms"
+            if row[key] >= 0.01
+            else f"{row[key] * 1000:.1f} ms"
+        )
 
     rows = "".join(
         f"| {r['n']:,} | {cell(by_n.get(r['n']), 'add_10_s')} | {cell(r, 'add_10_s')} (max {r['add_10_max_s'] * 1000:,.0f}) | "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from langchain_core.documents import Document
 
@@ -98,11 +99,24 @@ def _pdf_documents(
     path: Path, password: str | None, limits: LoadLimits, base: dict, ocr: bool, progress: PageProgress | None
 ) -> list[Document]:
     extracted = extract_pdf(path, password=password, limits=limits, ocr=ocr, progress=progress)
-    documents = []
+    first = next((p for p in extracted.pages if p.page == 1), None)
+    title = _title(first.large_lines) if first is not None else ""
+    documents, heading = [], ""
     for page in extracted.pages:
         text = clean_text(page.text)
+        # A page's heading is its largest line; a page without one is still under the last heading.
+        heading = clean_text(page.large_lines[0][1]) if page.large_lines and page.page > 1 else heading
         if page.state in ("text", "ocr") and text:
-            meta = {**base, "page": page.page, "total_pages": extracted.total_pages, "extractor": page.extractor}
+            meta = {
+                **base,
+                "page": page.page,
+                "total_pages": extracted.total_pages,
+                "extractor": page.extractor,
+            }
+            if title:
+                meta["title"] = title
+            if heading and heading != title:
+                meta["heading"] = heading
             if page.lines:
                 meta["ocr_lines"] = page.lines
             documents.append(Document(page_content=text, metadata=meta))
@@ -122,6 +136,12 @@ def _pdf_documents(
     if notes:
         first["notes"] = notes
     return documents
+
+
+def _title(large_lines: list[list[Any]]) -> str:
+    """The document's title: the lines of the largest size on its first page (at most three)."""
+    top = [text for size, text in large_lines if large_lines and size == large_lines[0][0]]
+    return clean_text(" ".join(top[:3]))[:150]
 
 
 def _unreadable_notes(pages: list[PageResult]) -> list[str]:

@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from loaders.errors import LoaderError, NotReadablePdfError, PasswordProtectedError, TimedOutError, TooLargeError
+from loaders.errors import (
+    LoaderError,
+    NotReadablePdfError,
+    PasswordProtectedError,
+    TimedOutError,
+    TooLargeError,
+)
 from loaders.limits import LoadLimits
 
 log = logging.getLogger(__name__)
@@ -43,6 +49,8 @@ class PageResult:
     reason: str = ""
     lines: list[list[Any]] | None = None
     """OCR'd pages: each line's text and box in PDF points (x0, y0, x1, y1)."""
+    large_lines: list[list[Any]] = field(default_factory=list)
+    """[size, text] of lines set larger than the page's body text, largest first (titles, headings)."""
 
 
 @dataclass
@@ -64,8 +72,11 @@ class _Worker:
         env["OMP_NUM_THREADS"] = env["OPENBLAS_NUM_THREADS"] = str(max(1, min(2, os.cpu_count() or 1)))
         self.proc = subprocess.Popen(
             [sys.executable, "-I", str(_WORKER)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-        )  # fmt: skip
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(json.dumps(request).encode() + b"\n")
         self.proc.stdin.close()
@@ -111,9 +122,17 @@ def extract_pdf(
     progress: PageProgress | None = None,
 ) -> PdfText:
     """Every page's state and text, read by sandboxed workers within ``limits``."""
-    request = {"path": str(path), "password": password, "max_pages": limits.max_pages, "max_chars": limits.max_chars,
-               "memory_bytes": limits.memory_bytes, "ocr_memory_bytes": limits.ocr_memory_bytes, "ocr": ocr, "ocr_dpi": limits.ocr_dpi,
-               "ocr_max_pages": limits.ocr_max_pages}  # fmt: skip
+    request = {
+        "path": str(path),
+        "password": password,
+        "max_pages": limits.max_pages,
+        "max_chars": limits.max_chars,
+        "memory_bytes": limits.memory_bytes,
+        "ocr_memory_bytes": limits.ocr_memory_bytes,
+        "ocr": ocr,
+        "ocr_dpi": limits.ocr_dpi,
+        "ocr_max_pages": limits.ocr_max_pages,
+    }
     started = time.monotonic()
     pages: dict[int, PageResult] = {}
     total: int | None = None
@@ -123,7 +142,9 @@ def extract_pdf(
     notes: list[str] = []
     log_records, first_record = 0, None
     while total is None or next_page < min(total, limits.max_pages):
-        worker = _Worker({**request, "first_page": next_page, "ocr_max_pages": limits.ocr_max_pages - ocr_pages})
+        worker = _Worker(
+            {**request, "first_page": next_page, "ocr_max_pages": limits.ocr_max_pages - ocr_pages}
+        )
         # Starting a worker and opening the file is not a page: it gets the file's floor.
         on_page, timeout = next_page + 1, max(limits.page_timeout_s, limits.timeout_s)
         try:
@@ -146,8 +167,15 @@ def extract_pdf(
                     if progress is not None:
                         progress(event["page"], total or 0, "ocr")
                 elif kind == "page":
-                    result = PageResult(event["page"], event["state"], event["extractor"], event["text"],
-                                        event["reason"], event.get("lines"))  # fmt: skip
+                    result = PageResult(
+                        event["page"],
+                        event["state"],
+                        event["extractor"],
+                        event["text"],
+                        event["reason"],
+                        event.get("lines"),
+                        event.get("large_lines", []),
+                    )
                     pages[result.page] = result
                     next_page, on_page, timeout = result.page, result.page + 1, limits.page_timeout_s
                     if progress is not None:
@@ -174,7 +202,9 @@ def extract_pdf(
         except _Crashed as crash:
             if total is None or not pages:
                 raise _crash_error(crash.stderr, limits) from None
-            pages[on_page] = PageResult(on_page, "unreadable", None, "", _crash_error(crash.stderr, limits).reason)
+            pages[on_page] = PageResult(
+                on_page, "unreadable", None, "", _crash_error(crash.stderr, limits).reason
+            )
             next_page, restarts = on_page, restarts + 1
             if restarts > MAX_RESTARTS:
                 _give_up(pages, next_page, total, limits, "not read: the parser failed on too many pages")
@@ -210,7 +240,9 @@ def _give_up(pages: dict[int, PageResult], after: int, total: int, limits: LoadL
 def _crash_error(stderr: str, limits: LoadLimits) -> LoaderError:
     out_of_memory = ("MemoryError", "failed to map segment", "Cannot allocate memory", "bad_alloc")
     if any(marker in stderr for marker in out_of_memory):
-        return TooLargeError(f"too large: parsing needed more than {limits.memory_bytes // 2**20} MiB of memory")
+        return TooLargeError(
+            f"too large: parsing needed more than {limits.memory_bytes // 2**20} MiB of memory"
+        )
     last = (stderr.strip().splitlines() or ["no output"])[-1][:200]
     return NotReadablePdfError(f"not a readable PDF: the parser failed ({last})")
 

@@ -21,6 +21,7 @@ process still cannot make the parent execute anything. The only module of ours i
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import logging
 import math
@@ -96,7 +97,9 @@ class Engines:
         if "password" in pdfium_error.lower():
             raise Refused("password_protected", "the password is wrong" if self.password else "")
         why = pdfium_error.replace("Failed to load document", "").strip(" .()").replace("PDFium: ", "")
-        raise Refused("not_readable_pdf", f"{why.lower() or 'unknown error'} (PDFium; pypdf and pdfminer failed too)")
+        raise Refused(
+            "not_readable_pdf", f"{why.lower() or 'unknown error'} (PDFium; pypdf and pdfminer failed too)"
+        )
 
     def _pypdf_pages(self) -> int:
         if self._pypdf is None:
@@ -141,7 +144,10 @@ class Engines:
                 continue
             verdict = self.judge(text)
             if verdict.readable:
-                return _page(index, "text", engine, text)
+                page = _page(index, "text", engine, text)
+                if self.pdfium is not None:
+                    page["large_lines"] = _large_lines(self.pdfium[index].get_textpage())
+                return page
             if not verdict.empty:
                 problems.append(verdict.reason)
         if not ocr_off and self.pdfium is not None and (has_images or problems or has_text):
@@ -150,7 +156,11 @@ class Engines:
             verdict = self.judge(text)
             if verdict.readable:
                 return {**_page(index, "ocr", "ocr", text), "lines": lines}
-            reason = "an image without legible text (OCR found none)" if verdict.empty else f"OCR: {verdict.reason}"
+            reason = (
+                "an image without legible text (OCR found none)"
+                if verdict.empty
+                else f"OCR: {verdict.reason}"
+            )
             return _page(index, "unreadable", None, "", reason)
         if problems:
             return _page(index, "unreadable", None, "", f"{problems[0]} ({ocr_off or 'OCR could not run'})")
@@ -227,7 +237,9 @@ class Engines:
             corners = [_unturn(x, y, turns, cols, rows) for x, y in ((x0, top), (x1, bottom))]
             xs, ys = [c[0] for c in corners], [c[1] for c in corners]
             # Pixels (origin top-left) to PDF points (origin bottom-left).
-            out.append([text, min(xs) / scale, height - max(ys) / scale, max(xs) / scale, height - min(ys) / scale])
+            out.append(
+                [text, min(xs) / scale, height - max(ys) / scale, max(xs) / scale, height - min(ys) / scale]
+            )
         return "\n".join(line[0] for line in out), out
 
     def _upside_down(self, image: Any, boxes: list[list[Any]]) -> bool:
@@ -247,9 +259,13 @@ class Engines:
         if not result.txts:
             return []
         lines = []
-        for quad, text, score, words in zip(result.boxes, result.txts, result.scores, result.word_results, strict=True):
+        for quad, text, score, words in zip(
+            result.boxes, result.txts, result.scores, result.word_results, strict=True
+        ):
             xs, ys = [float(p[0]) for p in quad], [float(p[1]) for p in quad]
-            spans = [(str(w[0]), float(min(p[0] for p in w[2])), float(max(p[0] for p in w[2]))) for w in words]
+            spans = [
+                (str(w[0]), float(min(p[0] for p in w[2])), float(max(p[0] for p in w[2]))) for w in words
+            ]
             lines.append(([str(text), min(xs), min(ys), max(xs), max(ys), float(score)], spans))
         return _cut_at_gutters(lines)
 
@@ -264,7 +280,7 @@ def _cut_at_gutters(lines: list[tuple[list[Any], list[tuple[str, float, float]]]
     gaps = []  # (start, end) of every wide gap between consecutive words
     for box, words in lines:
         height = box[4] - box[2]
-        gaps += [(a[2], b[1]) for a, b in zip(words, words[1:]) if b[1] - a[2] >= 0.5 * height]
+        gaps += [(a[2], b[1]) for a, b in itertools.pairwise(words) if b[1] - a[2] >= 0.5 * height]
     multiword = sum(len(words) > 3 for _, words in lines)
     cuts = []
     for start, end in sorted(gaps):
@@ -321,7 +337,42 @@ def _decrypt(reader: Any, password: str | None) -> bool:
 
 
 def _page(index: int, state: str, extractor: str | None, text: str, reason: str = "") -> dict[str, Any]:
-    return {"event": "page", "page": index + 1, "state": state, "extractor": extractor, "text": text, "reason": reason}
+    return {
+        "event": "page",
+        "page": index + 1,
+        "state": state,
+        "extractor": extractor,
+        "text": text,
+        "reason": reason,
+    }
+
+
+def _large_lines(textpage: Any, limit: int = 5) -> list[list[Any]]:
+    """[size, text] of the lines set at least 1.2 times larger than the page's body text, largest
+    first: its title or section headings. A line's size is the median size of its letters (a big
+    checkbox glyph does not make a line a heading)."""
+    import statistics
+
+    import pypdfium2.raw as raw
+
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count)
+    if count == 0 or len(text) != count:
+        return []
+    sizes = [raw.FPDFText_GetFontSize(textpage, i) for i in range(count)]
+    body = (
+        statistics.median(s for s, ch in zip(sizes, text, strict=True) if not ch.isspace() and s > 0)
+        if text.strip()
+        else 0
+    )
+    lines, start = [], 0
+    for line in text.split("\r\n"):
+        letters = [s for s, ch in zip(sizes[start : start + len(line)], line, strict=True) if ch.isalpha()]
+        size = statistics.median(letters) if len(letters) >= 3 else 0
+        if size >= 1.2 * body > 0 and len(line.strip()) <= 150:
+            lines.append((-round(size, 1), start, line.strip()))
+        start += len(line) + 2
+    return [[-size, line] for size, _, line in sorted(lines)[:limit]]
 
 
 def _vertical(textpage: Any, sample: int = 200) -> bool:
@@ -391,7 +442,7 @@ def _gutters(boxes: list[list[Any]]) -> list[float]:
         runs.append((start, int(0.85 * width)))
     gutters = [left + (a + b) / 2 for a, b in runs if b - a >= max(10, 0.01 * width)][:2]
     edges = [left, *gutters, right]
-    for lo, hi in zip(edges, edges[1:], strict=False):
+    for lo, hi in itertools.pairwise(edges):
         inside = sorted(b[3] - b[1] for b in boxes if lo <= (b[1] + b[3]) / 2 < hi)
         if not inside or inside[len(inside) // 2] < 0.5 * (hi - lo):
             return []  # short cells: a table, whose rows must stay lines
@@ -417,8 +468,16 @@ def _lines(boxes: list[list[Any]]) -> list[list[Any]]:
     merged = []
     for line in lines:
         line.sort(key=lambda b: b[1])
-        merged.append([" ".join(b[0] for b in line), min(b[1] for b in line), min(b[2] for b in line),
-                       max(b[3] for b in line), max(b[4] for b in line), min(b[5] for b in line)])  # fmt: skip
+        merged.append(
+            [
+                " ".join(b[0] for b in line),
+                min(b[1] for b in line),
+                min(b[2] for b in line),
+                max(b[3] for b in line),
+                max(b[4] for b in line),
+                min(b[5] for b in line),
+            ]
+        )
     return merged
 
 
@@ -448,7 +507,7 @@ def _ocr_memory() -> Iterator[None]:
 
 def run(request: dict[str, Any], emit: Any) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from verdict import judge  # noqa: PLC0415 - a stdlib-only file beside this one, found by path
+    from verdict import judge
 
     handler = _CountingHandler()
     for name in ("pypdf", "fontTools", "pdfminer"):
@@ -475,8 +534,14 @@ def run(request: dict[str, Any], emit: Any) -> None:
         emit(page)
         if truncated:
             break
-    emit({"event": "done", "truncated_chars": truncated, "log_records": handler.count,
-          "first_log_record": handler.first})  # fmt: skip
+    emit(
+        {
+            "event": "done",
+            "truncated_chars": truncated,
+            "log_records": handler.count,
+            "first_log_record": handler.first,
+        }
+    )
 
 
 def main() -> None:
@@ -494,7 +559,13 @@ def main() -> None:
     except MemoryError:
         emit({"event": "error", "code": "too_large", "detail": "parsing needed more memory than allowed"})
     except RecursionError:
-        emit({"event": "error", "code": "not_readable_pdf", "detail": "the file's structure is nested too deeply"})
+        emit(
+            {
+                "event": "error",
+                "code": "not_readable_pdf",
+                "detail": "the file's structure is nested too deeply",
+            }
+        )
 
 
 if __name__ == "__main__":

@@ -19,45 +19,113 @@ from dataclasses import dataclass
 # that is a letter is "other". Sorted by first code point.
 _RANGES = sorted(
     [
-        (0x0041, 0x024F, "latin"), (0x0250, 0x02AF, "ipa"), (0x02B0, 0x02FF, "modifier"),
-        (0x0300, 0x036F, "combining"), (0x0370, 0x03FF, "greek"), (0x0400, 0x052F, "cyrillic"),
-        (0x0530, 0x058F, "armenian"), (0x0590, 0x05FF, "hebrew"), (0x0600, 0x06FF, "arabic"),
-        (0x0700, 0x074F, "syriac"), (0x0750, 0x077F, "arabic"), (0x0780, 0x07BF, "thaana"),
-        (0x07C0, 0x07FF, "nko"), (0x0800, 0x089F, "samaritan-mandaic"), (0x08A0, 0x08FF, "arabic"),
-        (0x0900, 0x097F, "devanagari"), (0x0980, 0x09FF, "bengali"), (0x0A00, 0x0A7F, "gurmukhi"),
-        (0x0A80, 0x0AFF, "gujarati"), (0x0B00, 0x0B7F, "oriya"), (0x0B80, 0x0BFF, "tamil"),
-        (0x0C00, 0x0C7F, "telugu"), (0x0C80, 0x0CFF, "kannada"), (0x0D00, 0x0D7F, "malayalam"),
-        (0x0D80, 0x0DFF, "sinhala"), (0x0E00, 0x0E7F, "thai"), (0x0E80, 0x0EFF, "lao"),
-        (0x0F00, 0x0FFF, "tibetan"), (0x1000, 0x109F, "myanmar"), (0x10A0, 0x10FF, "georgian"),
-        (0x1100, 0x11FF, "hangul"), (0x1200, 0x139F, "ethiopic"), (0x13A0, 0x13FF, "cherokee"),
-        (0x1400, 0x167F, "canadian"), (0x1680, 0x16FF, "ogham-runic"), (0x1700, 0x177F, "philippine"),
-        (0x1780, 0x17FF, "khmer"), (0x1800, 0x18AF, "mongolian"), (0x1E00, 0x1EFF, "latin"),
-        (0x1F00, 0x1FFF, "greek"), (0x2C60, 0x2C7F, "latin"), (0x3040, 0x309F, "hiragana"),
-        (0x30A0, 0x30FF, "katakana"), (0x3100, 0x312F, "bopomofo"), (0x3130, 0x318F, "hangul"),
-        (0x31F0, 0x31FF, "katakana"), (0x3400, 0x4DBF, "han"), (0x4E00, 0x9FFF, "han"),
-        (0xA000, 0xA4CF, "yi"), (0xA720, 0xA7FF, "latin"), (0xAC00, 0xD7AF, "hangul"),
-        (0xF900, 0xFAFF, "han"), (0xFB1D, 0xFB4F, "hebrew"), (0xFB50, 0xFDFF, "arabic"),
-        (0xFE70, 0xFEFF, "arabic"), (0xFF21, 0xFF5A, "latin"), (0xFF66, 0xFF9F, "katakana"),
+        (0x0041, 0x024F, "latin"),
+        (0x0250, 0x02AF, "ipa"),
+        (0x02B0, 0x02FF, "modifier"),
+        (0x0300, 0x036F, "combining"),
+        (0x0370, 0x03FF, "greek"),
+        (0x0400, 0x052F, "cyrillic"),
+        (0x0530, 0x058F, "armenian"),
+        (0x0590, 0x05FF, "hebrew"),
+        (0x0600, 0x06FF, "arabic"),
+        (0x0700, 0x074F, "syriac"),
+        (0x0750, 0x077F, "arabic"),
+        (0x0780, 0x07BF, "thaana"),
+        (0x07C0, 0x07FF, "nko"),
+        (0x0800, 0x089F, "samaritan-mandaic"),
+        (0x08A0, 0x08FF, "arabic"),
+        (0x0900, 0x097F, "devanagari"),
+        (0x0980, 0x09FF, "bengali"),
+        (0x0A00, 0x0A7F, "gurmukhi"),
+        (0x0A80, 0x0AFF, "gujarati"),
+        (0x0B00, 0x0B7F, "oriya"),
+        (0x0B80, 0x0BFF, "tamil"),
+        (0x0C00, 0x0C7F, "telugu"),
+        (0x0C80, 0x0CFF, "kannada"),
+        (0x0D00, 0x0D7F, "malayalam"),
+        (0x0D80, 0x0DFF, "sinhala"),
+        (0x0E00, 0x0E7F, "thai"),
+        (0x0E80, 0x0EFF, "lao"),
+        (0x0F00, 0x0FFF, "tibetan"),
+        (0x1000, 0x109F, "myanmar"),
+        (0x10A0, 0x10FF, "georgian"),
+        (0x1100, 0x11FF, "hangul"),
+        (0x1200, 0x139F, "ethiopic"),
+        (0x13A0, 0x13FF, "cherokee"),
+        (0x1400, 0x167F, "canadian"),
+        (0x1680, 0x16FF, "ogham-runic"),
+        (0x1700, 0x177F, "philippine"),
+        (0x1780, 0x17FF, "khmer"),
+        (0x1800, 0x18AF, "mongolian"),
+        (0x1E00, 0x1EFF, "latin"),
+        (0x1F00, 0x1FFF, "greek"),
+        (0x2C60, 0x2C7F, "latin"),
+        (0x3040, 0x309F, "hiragana"),
+        (0x30A0, 0x30FF, "katakana"),
+        (0x3100, 0x312F, "bopomofo"),
+        (0x3130, 0x318F, "hangul"),
+        (0x31F0, 0x31FF, "katakana"),
+        (0x3400, 0x4DBF, "han"),
+        (0x4E00, 0x9FFF, "han"),
+        (0xA000, 0xA4CF, "yi"),
+        (0xA720, 0xA7FF, "latin"),
+        (0xAC00, 0xD7AF, "hangul"),
+        (0xF900, 0xFAFF, "han"),
+        (0xFB1D, 0xFB4F, "hebrew"),
+        (0xFB50, 0xFDFF, "arabic"),
+        (0xFE70, 0xFEFF, "arabic"),
+        (0xFF21, 0xFF5A, "latin"),
+        (0xFF66, 0xFF9F, "katakana"),
         (0x20000, 0x2FA1F, "han"),
     ]
-)  # fmt: skip
+)
 _STARTS = [r[0] for r in _RANGES]
 
 # Scripts that real text writes together. Latin rides along with every one of them (names,
 # units, code); Greek letters appear in Latin-script mathematics.
 _SYSTEMS = [
-    {"latin", "greek", "combining"}, {"cyrillic", "latin", "combining"}, {"han", "latin", "bopomofo"},
-    {"han", "hiragana", "katakana", "latin"}, {"hangul", "han", "latin"},
-] + [{script, "latin"} for script in (
-    "armenian", "hebrew", "arabic", "syriac", "thaana", "devanagari", "bengali", "gurmukhi", "gujarati",
-    "oriya", "tamil", "telugu", "kannada", "malayalam", "sinhala", "thai", "lao", "tibetan", "myanmar",
-    "georgian", "ethiopic", "cherokee", "khmer", "mongolian", "yi",
-)]  # fmt: skip
+    {"latin", "greek", "combining"},
+    {"cyrillic", "latin", "combining"},
+    {"han", "latin", "bopomofo"},
+    {"han", "hiragana", "katakana", "latin"},
+    {"hangul", "han", "latin"},
+] + [
+    {script, "latin"}
+    for script in (
+        "armenian",
+        "hebrew",
+        "arabic",
+        "syriac",
+        "thaana",
+        "devanagari",
+        "bengali",
+        "gurmukhi",
+        "gujarati",
+        "oriya",
+        "tamil",
+        "telugu",
+        "kannada",
+        "malayalam",
+        "sinhala",
+        "thai",
+        "lao",
+        "tibetan",
+        "myanmar",
+        "georgian",
+        "ethiopic",
+        "cherokee",
+        "khmer",
+        "mongolian",
+        "yi",
+    )
+]
 # Scripts that may share one word (no spaces between them in real text).
 _WORD_COMPANIONS = [
-    {"han", "hiragana", "katakana", "latin"}, {"hangul", "han", "latin"}, {"latin", "greek", "combining"},
+    {"han", "hiragana", "katakana", "latin"},
+    {"hangul", "han", "latin"},
+    {"latin", "greek", "combining"},
     {"cyrillic", "combining"},
-]  # fmt: skip
+]
 
 _CID = re.compile(r"\(cid:\d+\)")
 MIN_LETTERS = 8
@@ -103,7 +171,9 @@ def judge(text: str) -> Verdict:
     letters = sum(scripts.values())
     content = letters + sum(ch.isdigit() for ch in compact)
     if len(compact) >= 40 and content < 0.4 * len(compact):
-        return Verdict(False, "mostly symbols where letters would be: the fonts are mapped to the wrong characters")
+        return Verdict(
+            False, "mostly symbols where letters would be: the fonts are mapped to the wrong characters"
+        )
     if letters < MIN_LETTERS:
         return Verdict(True)
     coverage = max(sum(scripts[s] for s in system) for system in _SYSTEMS) / letters

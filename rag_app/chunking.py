@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from langchain_core.documents import Document
 
 from loaders.scripts import CJK_RANGES
 from rag_app.ids import chunk_id
+from rag_app.tables import Block, split_blocks, table_chunks
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 """Counts tokens of each text (without special tokens), in one batched call."""
@@ -44,6 +45,10 @@ class ChunkingConfig:
     min_chars: int = 5
     paragraph_min_tokens: int | None = 16
     """A blank line ends the chunk once it holds this many tokens (None: ignore paragraphs)."""
+    tables: bool = True
+    """Chunk tables row by row under their header (False: as prose)."""
+    context: bool = True
+    """Give chunks their document's title and section heading as context (embedded, not shown)."""
 
     def __post_init__(self) -> None:
         if self.max_tokens < 8:
@@ -311,23 +316,62 @@ def _grow(
     return s, e
 
 
+def page_pieces(
+    text: str, count: TokenCounter, config: ChunkingConfig, carried_header: str = ""
+) -> tuple[list[tuple[str, int]], str]:
+    """(text, offset) of each chunk of one page, tables row by row under their header; and the header
+    of a table the page ends with, for the next page to carry (empty when it ends with prose).
+
+    ``carried_header``: the header of a table the previous page ended with, given to a table that
+    opens this page without a header of its own.
+    """
+    pieces: list[tuple[str, int]] = []
+    blocks = split_blocks(text) if config.tables else [Block("text", 0, len(text))]
+    for number, block in enumerate(blocks):
+        if block.kind == "table":
+            header = block.header or (carried_header if number == 0 else "")
+            pieces += table_chunks(text, block, header, count, config.max_tokens)
+        else:
+            pieces += [
+                (text[block.start + s : block.start + e], block.start + s)
+                for s, e in chunk_text(text[block.start : block.end], count, config)
+            ]
+    ends_in_table = bool(blocks) and blocks[-1].kind == "table"
+    return pieces, (blocks[-1].header or carried_header) if ends_in_table else ""
+
+
+def context_of(metadata: dict) -> str:
+    """What is embedded and indexed ahead of a chunk's text, but never shown: the document's title
+    and the page's section heading, where the loader found them (a page seldom names its document)."""
+    parts = [metadata.get("title"), metadata.get("heading")]
+    return " — ".join(dict.fromkeys(p for p in parts if p))
+
+
 def chunk_documents(
     documents: Iterable[Document], count: TokenCounter, config: ChunkingConfig
 ) -> list[Document]:
     """Chunk each page-document; chunks never cross pages so each keeps one page number."""
     out = []
+    carried: dict[str, str] = {}  # source -> header of the table its last page ended with
     for doc in documents:
-        text = doc.page_content
-        for index, (s, e) in enumerate(chunk_text(text, count, config)):
-            piece = text[s:e]
+        source = doc.metadata.get("source")
+        context = context_of(doc.metadata) if config.context else ""
+        fitted = config
+        if context:  # the context is embedded with every chunk: leave room for it in the model's limit
+            room = max(32, config.max_tokens - count([context])[0] - 1)
+            fitted = replace(config, max_tokens=room, overlap_tokens=min(config.overlap_tokens, room // 4))
+        pieces, carried[source] = page_pieces(doc.page_content, count, fitted, carried.get(source, ""))
+        for index, (piece, start) in enumerate(pieces):
             meta = {
-                "source": doc.metadata.get("source"),
+                "source": source,
                 "page": doc.metadata.get("page"),
                 "sha256": doc.metadata.get("sha256", ""),
-                "start_index": s,
+                "start_index": start,
                 "chunk_index": index,
                 "extractor": doc.metadata.get("extractor"),
             }
-            meta["chunk_id"] = chunk_id(meta["sha256"], meta["page"], s, piece)
+            if context:
+                meta["context"] = context
+            meta["chunk_id"] = chunk_id(meta["sha256"], meta["page"], start, piece)
             out.append(Document(page_content=piece, metadata=meta, id=meta["chunk_id"]))
     return out

@@ -1,14 +1,12 @@
-"""Numbered passages for the prompt, and [n] markers in answers mapped back to source and page."""
+"""Numbered passages for the prompt, and the passages an answer's sentences cite."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
-from rag_app.bm25 import tokenize
 from rag_app.retrieval import Passage
-
-_MARKER = re.compile(r"\[(\d{1,2})\]")
 
 
 @dataclass
@@ -18,9 +16,9 @@ class Citation:
     page: int | None
     chunk_id: str
     attributed: bool = False
-    """True when the model cited nothing and the passage was matched to the answer afterwards."""
+    """True when the sentence cited nothing and the passage that supports it was found by the check."""
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -29,33 +27,18 @@ def format_passages(passages: list[Passage], max_chars: int = 1200) -> str:
     return "\n\n".join(f"[{p.rank}] {' '.join(p.text.split())[:max_chars]}" for p in passages)
 
 
-def resolve_citations(answer: str, passages: list[Passage], question: str = "") -> tuple[str, list[Citation]]:
-    """Keep valid [n] markers, drop ones that point nowhere, and map each to its passage.
+def citations_for(checks: Sequence[Any], passages: Sequence[Passage]) -> list[Citation]:
+    """One citation per passage the kept sentences rest on, in order of first use.
 
-    A small model often cites nothing; then the passage sharing the most words with the answer
-    is cited (marked ``attributed``) when the overlap is clear, so every answer can be checked.
+    ``checks`` are ``rag_app.verify.SentenceCheck``: a sentence's own [n] markers, or, when it cited
+    nothing, the passage it was checked against (marked ``attributed``).
     """
-    by_number = {p.rank: p for p in passages}
-    answer = _MARKER.sub(lambda m: m.group(0) if int(m.group(1)) in by_number else "", answer).strip()
-    numbers = list(dict.fromkeys(int(n) for n in _MARKER.findall(answer)))
-    citations = [_citation(by_number[n]) for n in numbers]
-    if not citations and passages:
-        best = _best_overlap(answer, question, passages)
-        if best is not None:
-            answer = f"{answer} [{best.rank}]"
-            citations = [_citation(best, attributed=True)]
-    return answer, citations
-
-
-def _citation(p: Passage, attributed: bool = False) -> Citation:
-    return Citation(p.rank, p.source, p.page, p.chunk_id, attributed)
-
-
-def _best_overlap(answer: str, question: str, passages: list[Passage]) -> Passage | None:
-    """The passage holding the most answer words that the question did not already contain."""
-    words = set(tokenize(answer)) - set(tokenize(question)) - {"answer", "passage", "question"}
-    if not words:
-        return None
-    scored = [(len(words & set(tokenize(p.text))), p.score, p) for p in passages]
-    shared, _, best = max(scored, key=lambda item: item[:2])
-    return best if shared >= 1 else None
+    by_rank = {p.rank: p for p in passages}
+    out: dict[int, Citation] = {}
+    for check in checks:
+        numbers = check.cited or ([check.passage] if check.passage is not None else [])
+        for number in numbers:
+            if number in by_rank and number not in out:
+                p = by_rank[number]
+                out[number] = Citation(number, p.source, p.page, p.chunk_id, attributed=not check.cited)
+    return list(out.values())

@@ -26,7 +26,10 @@ def _common(parser: argparse.ArgumentParser, *, store_required: bool = True) -> 
     parser.add_argument("--dimensions", type=int, help="Matryoshka cut (Qwen3 default 1024)")
     parser.add_argument("--device", help="auto, cpu, cuda, cuda:N, mps")
     parser.add_argument(
-        "--mode", dest="retrieval_mode", choices=["auto", "dense", "hybrid", "lexical"], help="retrieval mode"
+        "--mode",
+        dest="retrieval_mode",
+        choices=["auto", "dense", "lexical", "hybrid", "fused"],
+        help="retrieval mode (auto: fused cosine and BM25, BM25 alone for CJK on an English-only model)",
     )
     parser.add_argument("-v", "--verbose", action="store_true")
 
@@ -40,8 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--password", help="password for protected PDFs (or RAG_PDF_PASSWORD)")
     p.add_argument("--rebuild", action="store_true", help="start a new, empty store in this folder")
-    p.add_argument("--no-ocr", dest="ocr", action="store_false", default=None,
-                   help="do not OCR scanned pages (OCR is slow on a CPU: ~10-30 s a page)")  # fmt: skip
+    p.add_argument(
+        "--no-ocr",
+        dest="ocr",
+        action="store_false",
+        default=None,
+        help="do not OCR scanned pages (OCR is slow on a CPU: ~10-30 s a page)",
+    )
 
     for name, help_text in (
         ("query", "show the passages that match a question"),
@@ -82,15 +90,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed-samples", action="store_true", help="index sample_docs/ if the store is empty")
     p.add_argument("--llm", help="answer backend (see `ask --help`)")
-    p.add_argument("--no-ocr", dest="ocr", action="store_false", default=None, help="do not OCR scanned pages")
+    p.add_argument(
+        "--no-ocr", dest="ocr", action="store_false", default=None, help="do not OCR scanned pages"
+    )
     return parser
 
 
 def settings_from(args: argparse.Namespace):
     from rag_app.settings import Settings
 
-    names = ("store_dir", "embedding_model", "dimensions", "device", "retrieval_mode", "top_k", "llm",
-             "host", "port", "ocr")  # fmt: skip
+    names = (
+        "store_dir",
+        "embedding_model",
+        "dimensions",
+        "device",
+        "retrieval_mode",
+        "top_k",
+        "llm",
+        "host",
+        "port",
+        "ocr",
+    )
     return Settings.from_env(**{n: getattr(args, n, None) for n in names})
 
 
@@ -145,8 +165,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     service = _service(args, rebuild=args.rebuild, on_wait=_tell_waiting)
     print(_banner(service), file=sys.stderr)
     password = args.password or service.settings.secret("pdf_password")
-    bar = tqdm(total=1000, unit="‰", file=sys.stderr, disable=not sys.stderr.isatty(),
-               bar_format="{l_bar}{bar}| {elapsed}")  # fmt: skip
+    bar = tqdm(
+        total=1000,
+        unit="‰",
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+        bar_format="{l_bar}{bar}| {elapsed}",
+    )
 
     def progress(fraction: float, text: str) -> None:
         if bar.disable:  # no terminal: a line for each slow step only (OCR), not a redrawn bar

@@ -47,7 +47,9 @@ class FileOutcome:
     def line(self) -> str:
         if self.status == "indexed":
             where = f" from {_count(self.pages, 'page')}" if self.pages else ""
-            engines = ", ".join(f"{name} {n}" if len(self.extractors) > 1 else name for name, n in self.extractors.items())
+            engines = ", ".join(
+                f"{name} {n}" if len(self.extractors) > 1 else name for name, n in self.extractors.items()
+            )
             read_by = f" (read by {engines})" if engines else ""
             extra = f"; {self.reason}" if self.reason else ""
             return f"indexed {_count(self.chunks, 'chunk')}{where}{read_by}{extra}"
@@ -117,6 +119,12 @@ class _Prepared:
     documents: list[Document] = field(default_factory=list)
     chunks: list[Document] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+
+
+def embedded_text(chunk: Document) -> str:
+    """What the model embeds for a chunk: its context (document title, section) and its text."""
+    context = chunk.metadata.get("context")
+    return f"{context}\n{chunk.page_content}" if context else chunk.page_content
 
 
 def file_sha256(path: Path) -> str:
@@ -201,11 +209,20 @@ class Pipeline:
         def on_page(page: int, pages: int, what: str) -> None:
             # Only OCR is slow enough to be worth a word per page.
             if what == "ocr":
-                self._tell(self._fraction, f"reading {item.source}: OCR of page {page}/{pages} (slow on a CPU)")
+                self._tell(
+                    self._fraction, f"reading {item.source}: OCR of page {page}/{pages} (slow on a CPU)"
+                )
 
         try:
-            out.documents = load(item.path, self.password, source=item.source, limits=self.limits,
-                                 sha256=out.sha256, ocr=self.ocr, progress=on_page)  # fmt: skip
+            out.documents = load(
+                item.path,
+                self.password,
+                source=item.source,
+                limits=self.limits,
+                sha256=out.sha256,
+                ocr=self.ocr,
+                progress=on_page,
+            )
         except LoaderError as err:
             out.outcome = FileOutcome(item.source, "rejected", reason=err.reason)
             return out
@@ -242,7 +259,7 @@ class Pipeline:
 
         started = time.perf_counter()
         try:
-            vectors = self.embeddings.encode_documents([c.page_content for c in chunks], progress=on_batch)
+            vectors = self.embeddings.encode_documents([embedded_text(c) for c in chunks], progress=on_batch)
         except (RuntimeError, ValueError) as exc:
             return FileOutcome(item.source, "rejected", reason=f"embedding failed: {exc}")
         prepared.seconds["embed"] = time.perf_counter() - started
@@ -257,8 +274,11 @@ class Pipeline:
             extractors=first.get("extractors", {}),
             unreadable_pages=first.get("unreadable_pages", []),
         )
-        info = {"file_type": first.get("file_type"), "extractors": outcome.extractors,
-                "unreadable_pages": outcome.unreadable_pages}  # fmt: skip
+        info = {
+            "file_type": first.get("file_type"),
+            "extractors": outcome.extractors,
+            "unreadable_pages": outcome.unreadable_pages,
+        }
         self.store.add_file(item.source, prepared.sha256, chunks, vectors, info=info)
         prepared.seconds["store"] = time.perf_counter() - started
         return outcome

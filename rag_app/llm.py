@@ -74,6 +74,11 @@ class LocalChatModel(BaseChatModel):
     gguf_file: str | None = None
     display_name: str = "local model"
     max_new_tokens: int = 200
+    max_time_s: float = 120.0
+    """Generation stops after this long, whatever it has written."""
+    stall_timeout_s: float = 120.0
+    """An error when no text arrives for this long."""
+    max_prompt_tokens: int = 4096
     _generate_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
@@ -100,15 +105,29 @@ class LocalChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        import queue
+
         import torch
-        from transformers import TextIteratorStreamer
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
         tokenizer, model = self.load()
         inputs = tokenizer.apply_chat_template(
             _to_openai(messages), add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
-        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=120)
+        if inputs["input_ids"].shape[-1] > self.max_prompt_tokens:
+            raise LLMError(
+                f"the prompt has {inputs['input_ids'].shape[-1]} tokens; {self.display_name} takes "
+                f"at most {self.max_prompt_tokens}"
+            )
+        streamer = TextIteratorStreamer(
+            tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=self.stall_timeout_s
+        )
+        stopped = threading.Event()
         errors: list[BaseException] = []
+
+        class _WhenStopped(StoppingCriteria):
+            def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> bool:
+                return stopped.is_set()
 
         def run() -> None:
             try:
@@ -117,6 +136,10 @@ class LocalChatModel(BaseChatModel):
                         **inputs,
                         streamer=streamer,
                         max_new_tokens=self.max_new_tokens,
+                        max_time=self.max_time_s,
+                        stopping_criteria=StoppingCriteriaList([_WhenStopped()]),
+                        stop_strings=stop or None,
+                        tokenizer=tokenizer if stop else None,
                         do_sample=False,
                         repetition_penalty=1.1,
                         pad_token_id=tokenizer.eos_token_id,
@@ -126,15 +149,22 @@ class LocalChatModel(BaseChatModel):
                 streamer.end()
 
         with self._generate_lock:  # one generation at a time: the model is shared
-            worker = threading.Thread(target=run, daemon=True)
+            worker = threading.Thread(target=run, name="llm-generate", daemon=True)
             worker.start()
-            for piece in streamer:
-                if piece:
-                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
-                    if run_manager:
-                        run_manager.on_llm_new_token(piece, chunk=chunk)
-                    yield chunk
-            worker.join()
+            try:
+                for piece in streamer:
+                    if piece:
+                        chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+                        if run_manager:
+                            run_manager.on_llm_new_token(piece, chunk=chunk)
+                        yield chunk
+            except queue.Empty as exc:
+                raise LLMError(f"{self.display_name} wrote nothing for {self.stall_timeout_s:g} s") from exc
+            finally:
+                # Whoever stops reading (an answer's time limit, a closed browser tab) stops the model:
+                # generation ends at the next token instead of running on in a thread nobody reads.
+                stopped.set()
+                worker.join()
         if errors:
             raise LLMError(f"{self.display_name} failed: {errors[0]}")
 
@@ -201,8 +231,15 @@ def openai_chat(base_url: str, model: str, api_key: str | None) -> BaseChatModel
     from langchain_openai import ChatOpenAI
 
     # Local servers ignore the key, but the client insists on one.
-    return ChatOpenAI(base_url=base_url, model=model, api_key=api_key or "not-needed", temperature=0,
-                      max_tokens=400, timeout=120, max_retries=2)  # fmt: skip
+    return ChatOpenAI(
+        base_url=base_url,
+        model=model,
+        api_key=api_key or "not-needed",
+        temperature=0,
+        max_tokens=400,
+        timeout=120,
+        max_retries=2,
+    )
 
 
 def _fallback(why: str) -> Backend:

@@ -160,8 +160,14 @@ def choose_device(requested: str = AUTO) -> str:
 def choose_dtype(device: str, requested: str = AUTO) -> Any:
     import torch
 
-    names = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
-             "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}  # fmt: skip
+    names = {
+        "float32": torch.float32,
+        "fp32": torch.float32,
+        "bfloat16": torch.bfloat16,
+        "bf16": torch.bfloat16,
+        "float16": torch.float16,
+        "fp16": torch.float16,
+    }
     requested = requested.lower()
     if requested != AUTO:
         if requested not in names:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
@@ -18,18 +19,27 @@ from rag_app.store import FaissStore, Hit
 from rag_app.thresholds import ModelThresholds, thresholds_for
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant; flat enough that neither list dominates
+MODES = ("auto", "dense", "lexical", "hybrid", "fused")
+RankBy = Literal["cosine", "bm25", "rrf", "fused"]
+# How close two ranking scores may be before the ranking is flagged, for the scores that are not a
+# cosine (cosines use the model's own gap): relative for the unbounded ones, absolute for fused.
+RELATIVE_GAP = {"bm25": 0.05, "rrf": 0.02}
+FUSED_GAP = 0.02
 
 
 @dataclass
 class Passage:
     rank: int
-    score: float  # cosine similarity to the query, in [-1, 1]
+    score: float
+    """Cosine similarity to the query, in [-1, 1], whatever ranked the passage."""
     text: str
     source: str | None
     page: int | None
     chunk_id: str
     extractor: str | None = None
     """What read the passage's page: pdfium, pypdf, pdfminer or ocr (None for text files)."""
+    rank_score: float | None = None
+    """The score that put the passage at its rank (see ``RetrievalResult.rank_by``)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -49,7 +59,13 @@ class RetrievalResult:
     passages: list[Passage]
     ambiguity: Ambiguity
     thresholds: ModelThresholds
-    query_vector: np.ndarray
+    query_vector: np.ndarray | None
+    rank_by: RankBy = "cosine"
+    """What ranked the passages: cosine, bm25 (the words), rrf (reciprocal-rank fusion of both) or fused
+    (a weighted sum of both, each scaled to [0, 1]). The ambiguity verdict is on this score."""
+    evidence: Literal["dense", "lexical"] = "dense"
+    """Whether the cosines mean anything for this question: "lexical" when the model cannot read its
+    language (a Chinese question to an English-only model), so the answer gate weighs words instead."""
 
     @property
     def best_score(self) -> float | None:
@@ -60,105 +76,175 @@ class RetrievalResult:
         return {
             "query": self.query,
             "model": {"name": model["name"], "dimensions": model["dimensions"], "device": model["device"]},
+            "rank_by": self.rank_by,
             "results": [p.to_json() for p in self.passages],
             "ambiguity": asdict(self.ambiguity),
         }
 
 
-def ambiguity_verdict(scores: list[float], gap_threshold: float) -> Ambiguity:
-    """Ambiguous when the two best cosines differ by less than the model's gap threshold."""
+def ambiguity_verdict(scores: list[float], gap_threshold: float, *, relative: bool = False) -> Ambiguity:
+    """Ambiguous when the two best ranking scores differ by less than the gap threshold (a share of
+    the best score when ``relative``, for scores without a fixed scale)."""
     if len(scores) < 2:
         return Ambiguity(False, None, gap_threshold, "")
     first, second = sorted(scores, reverse=True)[:2]
-    gap = round(first - second, 6)
+    gap = round((first - second) / first if relative and first > 0 else first - second, 6)
     if gap < gap_threshold:
+        what = "relative gap" if relative else "gap"
         message = (
-            f"Top results are too close to trust the ranking (gap {gap:.3f} < {gap_threshold}): "
+            f"Top results are too close to trust the ranking ({what} {gap:.3f} < {gap_threshold}): "
             f"compare the top 3 passages yourself."
         )
         return Ambiguity(True, gap, gap_threshold, message)
     return Ambiguity(False, gap, gap_threshold, "")
 
 
-MODES = ("auto", "dense", "hybrid", "lexical")
+_NUMBERISH = re.compile(r"\d|\"|“|”|'\w+'")
+
+
+@dataclass
+class Ranked:
+    hit: Hit
+    rank_score: float
 
 
 class Searcher:
     """Runs a query against a store.
 
-    Modes: ``dense`` (cosine), ``lexical`` (BM25), ``hybrid`` (both, reciprocal-rank fusion), and
-    ``auto``, the default: dense, except that a Chinese/Japanese/Korean question goes to BM25 when the
-    embedding model is English-only, since such a model ranks CJK text almost at random (measured in
-    docs/benchmarks.md: dense R@5 0.22 against BM25's 0.996 on CMRC 2018). Scores shown are always cosines.
+    Modes: ``dense`` (cosine), ``lexical`` (BM25), ``hybrid`` (both, reciprocal-rank fusion),
+    ``fused`` (cosine and BM25, each scaled to [0, 1], summed with weights), and ``auto``, the
+    default, chosen by measurement on three kinds of text (docs/benchmarks.md): ``fused``, with the
+    words weighing more when a question carries numbers or quoted terms, and all the weight on the
+    words for a Chinese/Japanese/Korean question when the model is English-only (it ranks such text
+    almost at random). Scores shown are always cosines; ``rank_score`` is what ranked them.
     """
 
-    def __init__(self, store: FaissStore, embeddings: LocalEmbeddings, *, mode: str = "auto") -> None:
+    def __init__(
+        self,
+        store: FaissStore,
+        embeddings: LocalEmbeddings,
+        *,
+        mode: str = "auto",
+        dense_weight: float = 0.7,
+        numeric_dense_weight: float = 0.5,
+    ) -> None:
         if mode not in MODES:
             raise ValueError(f"retrieval mode must be one of {', '.join(MODES)}; got {mode!r}")
         self.store = store
         self.embeddings = embeddings
         self.mode = mode
+        self.dense_weight = dense_weight
+        self.numeric_dense_weight = numeric_dense_weight
         self.thresholds = thresholds_for(embeddings.resolved)
 
     def retrieve(self, query: str, k: int = 5) -> RetrievalResult:
         vector = self.embeddings.encode_queries([query])[0]
         return self.retrieve_by_vector(query, vector, k)
 
+    def cannot_read(self, query: str) -> bool:
+        """An English-only model and a question mostly in Chinese, Japanese or Korean."""
+        return not self.thresholds.multilingual and cjk_share(query) >= 0.3
+
     def route(self, query: str) -> str:
         """The mode this query runs in ('auto' resolved)."""
         if self.mode != "auto":
             return self.mode
-        if not self.thresholds.multilingual and cjk_share(query) >= 0.3:
-            return "lexical"
-        return "dense"
+        return "lexical" if self.cannot_read(query) else "fused"
 
     def retrieve_by_vector(self, query: str, vector: np.ndarray, k: int = 5) -> RetrievalResult:
         route = self.route(query)
-        hits: list[Hit] = []
+        ranked: list[Ranked] = []
+        rank_by: RankBy = "cosine"
         if route == "lexical":
-            hits = self._lexical(query, vector, k)
+            ranked, rank_by = self._lexical(query, vector, k), "bm25"
         elif route == "hybrid":
-            hits = self._fused(query, vector, k)
-        if not hits:  # dense by choice, or nothing matched lexically
-            hits = self.store.search(vector, k)
+            ranked, rank_by = self._rrf(query, vector, k), "rrf"
+        elif route == "fused":
+            ranked, rank_by = self._fused(query, vector, k), "fused"
+        if not ranked:  # dense by choice, or no word of the question matched
+            ranked, rank_by = [Ranked(h, h.score) for h in self.store.search(vector, k)], "cosine"
         passages = []
-        for rank, hit in enumerate(hits, start=1):
-            meta = hit.record["metadata"]
+        for rank, item in enumerate(ranked, start=1):
+            meta = item.hit.record["metadata"]
             passages.append(
                 Passage(
                     rank,
-                    round(hit.score, 6),
-                    hit.record["text"],
+                    round(item.hit.score, 6),
+                    item.hit.record["text"],
                     meta.get("source"),
                     meta.get("page"),
-                    hit.record["chunk_id"],
+                    item.hit.record["chunk_id"],
                     meta.get("extractor"),
+                    round(item.rank_score, 6),
                 )
             )
-        verdict = ambiguity_verdict([p.score for p in passages], self.thresholds.ambiguity_gap)
-        return RetrievalResult(query, passages, verdict, self.thresholds, vector)
+        scores = [p.rank_score for p in passages if p.rank_score is not None]
+        if rank_by == "cosine":
+            verdict = ambiguity_verdict(scores, self.thresholds.ambiguity_gap)
+        elif rank_by == "fused":
+            verdict = ambiguity_verdict(scores, FUSED_GAP)
+        else:
+            verdict = ambiguity_verdict(scores, RELATIVE_GAP[rank_by], relative=True)
+        evidence = "lexical" if self.cannot_read(query) else "dense"
+        return RetrievalResult(query, passages, verdict, self.thresholds, vector, rank_by, evidence)
 
-    def _lexical(self, query: str, vector: np.ndarray, k: int) -> list[Hit]:
+    def _lexical(self, query: str, vector: np.ndarray, k: int) -> list[Ranked]:
         # BM25 comes from the store's own lexical index, kept in step with every write; records
         # and cosines are then read together, so a file deleted meanwhile simply drops out.
-        hits = self.store.hits_for(vector, [fid for fid, _ in self.store.lexical(query, k)])
-        if hits and len(hits) < k:  # fewer words matched than asked for: fill up by cosine
-            seen = {h.fid for h in hits}
-            hits += [h for h in self.store.search(vector, k + len(hits)) if h.fid not in seen]
-        return hits[:k]
+        scored = dict(self.store.lexical(query, k))
+        hits = self.store.hits_for(vector, list(scored))
+        ranked = [Ranked(h, scored[h.fid]) for h in hits]
+        if ranked and len(ranked) < k:  # fewer passages matched a word than asked for: fill up by cosine
+            seen = set(scored)
+            floor = min(r.rank_score for r in ranked)
+            ranked += [
+                Ranked(h, min(floor, 0.0))
+                for h in self.store.search(vector, k + len(ranked))
+                if h.fid not in seen
+            ]
+        return ranked[:k]
 
-    def _fused(self, query: str, vector: np.ndarray, k: int) -> list[Hit]:
+    def _candidates(
+        self, query: str, vector: np.ndarray, k: int
+    ) -> tuple[dict[int, Hit], list[int], dict[int, float]]:
         depth = max(50, 4 * k)
         dense = self.store.search(vector, depth)
-        lexical = [fid for fid, _ in self.store.lexical(query, depth)]
+        lexical = self.store.lexical(query, depth)
+        found = {h.fid: h for h in dense}
+        found.update(
+            {h.fid: h for h in self.store.hits_for(vector, [f for f, _ in lexical if f not in found])}
+        )
+        return found, [h.fid for h in dense], dict(lexical)
+
+    def _rrf(self, query: str, vector: np.ndarray, k: int) -> list[Ranked]:
+        found, dense, lexical = self._candidates(query, vector, k)
         fused: dict[int, float] = {}
-        for ranking in ([h.fid for h in dense], lexical):
+        for ranking in (dense, list(lexical)):
             for rank, fid in enumerate(ranking):
                 fused[fid] = fused.get(fid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        best = sorted(fused, key=lambda fid: -fused[fid])[:k]
-        found = {h.fid: h for h in dense}
-        found.update({h.fid: h for h in self.store.hits_for(vector, [f for f in best if f not in found])})
-        return [found[fid] for fid in best if fid in found]
+        best = sorted((f for f in fused if f in found), key=lambda fid: -fused[fid])[:k]
+        return [Ranked(found[fid], fused[fid]) for fid in best]
+
+    def _fused(self, query: str, vector: np.ndarray, k: int) -> list[Ranked]:
+        """Cosine scaled by the best and worst candidate, BM25 by the best, summed with weights."""
+        found, _, lexical = self._candidates(query, vector, k)
+        if not lexical:
+            return []
+        weight = self.dense_weight
+        if self.cannot_read(query):
+            weight = 0.0
+        elif _NUMBERISH.search(query):  # figures, years, quoted terms: exact words matter more
+            weight = self.numeric_dense_weight
+        cosines = [h.score for h in found.values()]
+        low, high = min(cosines), max(cosines)
+        best_bm25 = max(lexical.values())
+        fused = {
+            fid: weight * ((h.score - low) / (high - low) if high > low else 1.0)
+            + (1 - weight) * (lexical.get(fid, 0.0) / best_bm25 if best_bm25 > 0 else 0.0)
+            for fid, h in found.items()
+        }
+        best = sorted(fused, key=lambda fid: (-fused[fid], fid))[:k]
+        return [Ranked(found[fid], fused[fid]) for fid in best]
 
 
 class RagRetriever(BaseRetriever):
@@ -186,6 +272,9 @@ class RagRetriever(BaseRetriever):
                     "source": p.source,
                     "page": p.page,
                     "chunk_id": p.chunk_id,
+                    "extractor": p.extractor,
+                    "rank_score": p.rank_score,
+                    "rank_by": result.rank_by,
                     "ambiguity": verdict,
                 },
             )

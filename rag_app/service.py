@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from loaders import LoadLimits
-from rag_app.answer import Answer, AnswerEvent, stream_answer
+from rag_app.answer import MAX_QUESTION_CHARS, Answer, AnswerEvent, AnswerPipeline
 from rag_app.chunking import ChunkingConfig
 from rag_app.embeddings import LocalEmbeddings, embeddings_for
 from rag_app.health import HealthReport, check_health
@@ -100,8 +100,14 @@ class RagService:
         if self._embeddings is not None:
             return self._embeddings
         s = self.settings
-        return embeddings_for(s.embedding_model, dimensions=s.dimensions, device=s.device, dtype=s.dtype,
-                              batch_size=s.batch_size, batch_tokens=s.batch_tokens)  # fmt: skip
+        return embeddings_for(
+            s.embedding_model,
+            dimensions=s.dimensions,
+            device=s.device,
+            dtype=s.dtype,
+            batch_size=s.batch_size,
+            batch_tokens=s.batch_tokens,
+        )
 
     @cached_property
     def store(self) -> FaissStore:
@@ -120,8 +126,14 @@ class RagService:
 
     @cached_property
     def chunking(self) -> ChunkingConfig:
-        limit = min(self.settings.chunk_tokens, self.embeddings.chunk_token_limit())
-        return ChunkingConfig(max_tokens=limit, overlap_tokens=min(self.settings.chunk_overlap, limit // 4))
+        s = self.settings
+        limit = min(s.chunk_tokens, self.embeddings.chunk_token_limit())
+        return ChunkingConfig(
+            max_tokens=limit,
+            overlap_tokens=min(s.chunk_overlap, limit // 4),
+            tables=s.table_chunks,
+            context=s.contextual_headers,
+        )
 
     @cached_property
     def searcher(self) -> Searcher:
@@ -186,8 +198,16 @@ class RagService:
         store.check_model(
             self.embeddings.resolved.name, self.embeddings.output_dimensions, asdict(self.chunking)
         )
-        pipeline = Pipeline(store, self.embeddings, self.embeddings.token_counter(), self.chunking,
-                            password=password, limits=limits, ocr=self.settings.ocr, progress=progress)  # fmt: skip
+        pipeline = Pipeline(
+            store,
+            self.embeddings,
+            self.embeddings.token_counter(),
+            self.chunking,
+            password=password,
+            limits=limits,
+            ocr=self.settings.ocr,
+            progress=progress,
+        )
         return pipeline.run(files)
 
     def delete(self, source: str) -> int:
@@ -197,13 +217,23 @@ class RagService:
     # ---- reading --------------------------------------------------------------------------
 
     def query(self, question: str, k: int | None = None) -> RetrievalResult:
-        return self.searcher.retrieve(question, k or self.settings.top_k)
+        """Passages for a question; a question is cut to MAX_QUESTION_CHARS characters first."""
+        return self.searcher.retrieve(question[:MAX_QUESTION_CHARS], k or self.settings.top_k)
+
+    @cached_property
+    def pipeline(self) -> AnswerPipeline:
+        return AnswerPipeline(self.backend)
 
     def stream_answer(self, question: str, k: int | None = None) -> Iterator[AnswerEvent]:
-        """("retrieval", result), then ("token", text) while generating, then ("done", Answer)."""
+        """("retrieval", result), then ("token", draft) while a model writes, then ("done", Answer)."""
         retrieval = self.query(question, k)
         yield "retrieval", retrieval
-        yield from stream_answer(retrieval, self.backend)
+        for kind, value in self.pipeline.stream(retrieval):
+            if kind == "done" and len(question) > MAX_QUESTION_CHARS:
+                value.notices.insert(
+                    0, f"The question was cut to its first {MAX_QUESTION_CHARS:,} characters."
+                )
+            yield kind, value
 
     def answer(self, question: str, k: int | None = None) -> Answer:
         for kind, value in self.stream_answer(question, k):

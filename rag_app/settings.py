@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-RetrievalMode = Literal["auto", "dense", "hybrid", "lexical"]
+RetrievalMode = Literal["auto", "dense", "lexical", "hybrid", "fused"]
 DType = Literal["auto", "float32", "fp32", "bfloat16", "bf16", "float16", "fp16"]
 _DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     """Key for an ``openai:`` answer backend."""
     pdf_password: SecretStr | None = None
     """Password tried on protected PDFs by ``rag-app ingest``."""
+    contextual_headers: bool = True
+    """Embed and index each chunk with its document's title and section heading (not shown)."""
+    table_chunks: bool = True
+    """Chunk tables row by row under their header, instead of as prose."""
     ocr: bool = True
     """Read scanned pages (and pages whose fonts no engine maps right) with OCR; ``RAG_OCR=0`` turns it off."""
     max_upload_mb: int = Field(default=50, ge=1)

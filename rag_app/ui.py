@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,23 +70,45 @@ def render_passages(result: RetrievalResult) -> str:
     return "\n".join(parts)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~>])")
+
+
+def safe_text(text: str) -> str:
+    """Text from a document or a model, shown literally in the chat's Markdown: no HTML, and no
+    image or link syntax (a passage holding ``![x](http://host/p)`` must not make a browser fetch)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def render_draft(draft: str) -> str:
+    """What a model has written so far: shown as a draft, never as fact, until it is checked."""
+    return f"{safe_text(draft)}\n\n_(draft: being checked against the passages)_"
+
+
 def render_answer(answer: Answer) -> str:
-    lines = [answer.text]
+    lines = [safe_text(answer.text)]
     if answer.citations:
         sources = [
-            f"[{c.number}] {c.source}"
+            f"\\[{c.number}\\] {safe_text(str(c.source))}"
             + (f", p. {c.page}" if c.page else "")
             + (" (matched)" if c.attributed else "")
             for c in answer.citations
         ]
         lines.append("\n**Sources:** " + "; ".join(sources))
-    lines.extend(f"\n_{n}_" for n in answer.notices)
+    if answer.unsupported:
+        left_out = "; ".join(f"“{safe_text(s)}”" for s in answer.unsupported)
+        lines.append(f"\n**Left out, not supported by the passages:** ~~{left_out}~~")
+    lines.extend(f"\n_{safe_text(n)}_" for n in answer.notices)
     return "\n".join(lines)
 
 
 def documents_frame(documents: list[dict[str, Any]]) -> pd.DataFrame:
-    rows = [(d["source"], d["chunks"], d["pages"] or "") for d in documents]
-    return pd.DataFrame(rows, columns=["document", "chunks", "pages"])
+    """One row per document: what read its pages (pdfium, pypdf, pdfminer, ocr) and which it could not."""
+    rows = []
+    for d in documents:
+        read_by = ", ".join(f"{name} {n}" for name, n in (d.get("extractors") or {}).items())
+        unreadable = ", ".join(str(page) for page, _ in d.get("unreadable_pages") or [])
+        rows.append((d["source"], d["chunks"], d["pages"] or "", read_by, unreadable))
+    return pd.DataFrame(rows, columns=["document", "chunks", "pages", "read by", "unreadable pages"])
 
 
 def render_summary(stats: dict[str, Any], health: HealthReport) -> str:
@@ -127,15 +150,21 @@ def build_app(settings: Settings, service: KnowledgeBase) -> gr.Blocks:
         if not message:
             raise gr.Error("Type a question first.")
         base = kb(request)
-        history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": ""}]
+        history = [
+            *history,
+            {"role": "user", "content": safe_text(message)},
+            {"role": "assistant", "content": ""},
+        ]
         retrieval: RetrievalResult | None = None
         result_json: dict[str, Any] = {}
+        draft = ""
         for kind, value in base.stream_answer(message):
             if kind == "retrieval":
                 retrieval = value
                 result_json = value.to_json(base.model_info())
             elif kind == "token":
-                history[-1]["content"] += str(value)
+                draft += str(value)
+                history[-1]["content"] = render_draft(draft)
             else:
                 history[-1]["content"] = render_answer(value)
                 result_json = value.to_json(base.model_info())
@@ -202,9 +231,11 @@ def build_app(settings: Settings, service: KnowledgeBase) -> gr.Blocks:
                     raw = gr.JSON(label="result")
         with gr.Tab("Documents"):
             files = gr.File(
-                label="PDF, text or Markdown files", file_count="multiple", file_types=[".pdf", ".txt", ".md"],
+                label="PDF, text or Markdown files",
+                file_count="multiple",
+                file_types=[".pdf", ".txt", ".md"],
                 elem_id="upload",
-            )  # fmt: skip
+            )
             password = gr.Textbox(label="Password for protected PDFs (optional)", type="password")
             index = gr.Button("Add to knowledge base", variant="primary", elem_id="index")
             outcomes = gr.Dataframe(label="Upload results", interactive=False, elem_id="outcomes")

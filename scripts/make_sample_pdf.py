@@ -28,7 +28,12 @@ PAGES = [
         "Keeping your data safe",
         "The index is stored without pickle: FAISS files for the vectors and an SQLite database for "
         "the texts. Every change is written as it is made, so a crash never leaves a half-written "
-        "index. The warranty of the demo kit lasts 24 months from the date of purchase.",
+        "index.",
+    ),
+    (
+        "Warranty of the demo kit",
+        "The warranty of the demo kit lasts 24 months from the date of purchase. Keep the receipt: "
+        "a repair under warranty needs it.",
     ),
 ]
 

@@ -98,10 +98,16 @@ class FaissStore(SegmentStore, VectorStore):
         metadatas = [dict(m) for m in metadatas] if metadatas is not None else [{} for _ in texts]
         if self.manifest is None and len(texts):
             self.check_model("unnamed", int(np.asarray(vectors).reshape(len(texts), -1).shape[1]))
-        chunk_ids = list(ids) if ids is not None else [
-            make_chunk_id(m.get("sha256") or str(m.get("source", "")), m.get("page"), m.get("start_index", 0), t)
-            for t, m in zip(texts, metadatas, strict=True)
-        ]  # fmt: skip
+        chunk_ids = (
+            list(ids)
+            if ids is not None
+            else [
+                make_chunk_id(
+                    m.get("sha256") or str(m.get("source", "")), m.get("page"), m.get("start_index", 0), t
+                )
+                for t, m in zip(texts, metadatas, strict=True)
+            ]
+        )
         chunks = [
             NewChunk(t, cid, str(m.get("source", "")), {**m, "chunk_id": cid})
             for t, m, cid in zip(texts, metadatas, chunk_ids, strict=True)

@@ -52,8 +52,12 @@ def _migrate(root: Path, writer: WriterLock) -> None:
     for child in list(root.iterdir()):
         if child.name != BACKUP and child.name != "LOCK":
             shutil.move(str(child), backup / child.name)
-    store = SegmentStore(root, model_name=manifest["model"], dimensions=int(manifest["dimensions"]),
-                         chunking=manifest.get("chunking") or {})  # fmt: skip
+    store = SegmentStore(
+        root,
+        model_name=manifest["model"],
+        dimensions=int(manifest["dimensions"]),
+        chunking=manifest.get("chunking") or {},
+    )
     store._writer = writer  # the lock this thread already holds (it is re-entrant)
     files = docstore["files"]
     by_chunk = {}

@@ -32,7 +32,10 @@ INDEXABLE = {
 }
 REJECTED = {
     "encrypted-password-openpassword.pdf": (PasswordProtectedError, "password-protected"),
-    "image-only-grayscale.pdf": (NoExtractableTextError, "no extractable text (an image without legible text (OCR found none))"),
+    "image-only-grayscale.pdf": (
+        NoExtractableTextError,
+        "no extractable text (an image without legible text (OCR found none))",
+    ),
     "blank-page.pdf": (EmptyDocumentError, "empty: the PDF's pages are blank"),
     "invalid-44-bytes.pdf": (NotReadablePdfError, "not a readable PDF: data format error"),
 }
@@ -46,7 +49,9 @@ def test_indexable_pdf_gives_pages_in_order(pdf_fixtures, name):
     assert all(d.metadata["source"] == name and d.metadata["extractor"] == engine for d in docs)
     assert len({d.metadata["sha256"] for d in docs}) == 1
     assert all(d.page_content.strip() for d in docs)
-    assert docs[0].metadata["extractors"] == {engine: len(pages)} and docs[0].metadata["unreadable_pages"] == []
+    assert (
+        docs[0].metadata["extractors"] == {engine: len(pages)} and docs[0].metadata["unreadable_pages"] == []
+    )
     if snippet:
         assert snippet in docs[0].page_content.lower() or snippet in docs[0].page_content
 
@@ -70,11 +75,18 @@ def test_scanned_pages_are_read_by_ocr(pdf_fixtures):
     assert docs[0].page_content.startswith("The LinnSequencer\n32 Track MIDI Sequence Recorder")
     assert "TEMPO" in docs[1].page_content  # page 2 is landscape
     lines = docs[0].metadata["ocr_lines"]
-    assert lines[0][0] == "The LinnSequencer" and 0 <= lines[0][1] < lines[0][3] <= 612 and 0 <= lines[0][2] < lines[0][4] <= 792
+    assert (
+        lines[0][0] == "The LinnSequencer"
+        and 0 <= lines[0][1] < lines[0][3] <= 612
+        and 0 <= lines[0][2] < lines[0][4] <= 792
+    )
 
 
 def test_scanned_pages_without_ocr_are_rejected_saying_why(pdf_fixtures):
-    with pytest.raises(NoExtractableTextError, match=r"no extractable text \(a scanned page without a text layer \(OCR is off\)\)"):
+    with pytest.raises(
+        NoExtractableTextError,
+        match=r"no extractable text \(a scanned page without a text layer \(OCR is off\)\)",
+    ):
         load(pdf_fixtures / "scanned-4-pages-no-text.pdf", limits=LIMITS, ocr=False)
 
 

@@ -46,21 +46,33 @@ class FakeChatServer:
                 base = {"id": "chatcmpl-1", "created": 0, "model": model}
                 if not body.get("stream"):
                     message = {"role": "assistant", "content": "".join(outer.words)}
-                    self.send_json(200, {**base, "object": "chat.completion",
-                                         "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]})  # fmt: skip
+                    self.send_json(
+                        200,
+                        {
+                            **base,
+                            "object": "chat.completion",
+                            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                        },
+                    )
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
                 for number, word in enumerate(outer.words):
-                    chunk = {**base, "object": "chat.completion.chunk",
-                             "choices": [{"index": 0, "delta": {"content": word}, "finish_reason": None}]}  # fmt: skip
+                    chunk = {
+                        **base,
+                        "object": "chat.completion.chunk",
+                        "choices": [{"index": 0, "delta": {"content": word}, "finish_reason": None}],
+                    }
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.flush()
                     if number == 0 and outer.gate is not None:
                         outer.gate.wait(30)
-                end = {**base, "object": "chat.completion.chunk",
-                       "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}  # fmt: skip
+                end = {
+                    **base,
+                    "object": "chat.completion.chunk",
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                }
                 self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
                 self.wfile.flush()
 

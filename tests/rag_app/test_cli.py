@@ -62,7 +62,9 @@ def test_ingest_all_fixtures_reports_each_file(fixture_store):
     assert first.returncode == 2, first.stderr
     lines = status_lines(first.stdout)
     for name in GOOD:
-        assert lines[name].startswith("indexed ") and f"(read by {READ_BY.get(name, 'pdfium')})" in lines[name]
+        assert (
+            lines[name].startswith("indexed ") and f"(read by {READ_BY.get(name, 'pdfium')})" in lines[name]
+        )
     assert lines["single-page-text.pdf"] == "indexed 1 chunk from 1 page (read by pdfium)"
     assert lines["long-117-pages-german.pdf"].endswith(" chunks from 117 pages (read by pdfium)")
     assert lines["scanned-4-pages-no-text.pdf"].endswith(" chunks from 4 pages (read by ocr)")
@@ -88,27 +90,39 @@ def test_query_json_contract(fixture_store):
     out = rag_app("query", "--store", str(store), "-k", "4", "--json", "Wie sieht der Beweis aus?")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"query", "model", "results", "ambiguity"}
+    assert set(data) == {"query", "model", "rank_by", "results", "ambiguity"}
+    assert data["rank_by"] in {"cosine", "fused", "rrf", "bm25"}
     assert set(data["model"]) == {"name", "dimensions", "device"}
     assert set(data["ambiguity"]) == {"ambiguous", "top1_top2_gap", "threshold", "message"}
     assert len(data["results"]) == 4
     for rank, item in enumerate(data["results"], start=1):
-        assert set(item) >= {"rank", "score", "text", "source", "page", "chunk_id", "extractor"}
+        assert set(item) >= {"rank", "score", "text", "source", "page", "chunk_id", "extractor", "rank_score"}
         assert item["rank"] == rank and -1 <= item["score"] <= 1
-        assert item["page"] in GOOD[item["source"]] and item["extractor"] == READ_BY.get(item["source"], "pdfium")
+        assert item["page"] in GOOD[item["source"]] and item["extractor"] == READ_BY.get(
+            item["source"], "pdfium"
+        )
 
 
 def test_pages_are_one_based_in_the_store_and_say_what_read_them(fixture_store):
     store, _ = fixture_store
     listing = json.loads(rag_app("list", "--store", str(store), "--json").stdout)["documents"]
     by_source = {d["source"]: d for d in listing}
-    assert by_source["long-117-pages-german.pdf"]["pages"] == 117 and by_source["multipage-4-pages.pdf"]["pages"] == 4
+    assert (
+        by_source["long-117-pages-german.pdf"]["pages"] == 117
+        and by_source["multipage-4-pages.pdf"]["pages"] == 4
+    )
     assert by_source["scanned-4-pages-no-text.pdf"]["extractors"] == {"ocr": 4}
     assert by_source["two-column.pdf"]["extractors"] == {"pdfium": 3}
 
 
 def test_no_ocr_rejects_the_scan_saying_why(tmp_path, pdf_fixtures):
-    out = rag_app("ingest", "--no-ocr", "--store", str(tmp_path / "s"), str(pdf_fixtures / "scanned-4-pages-no-text.pdf"))
+    out = rag_app(
+        "ingest",
+        "--no-ocr",
+        "--store",
+        str(tmp_path / "s"),
+        str(pdf_fixtures / "scanned-4-pages-no-text.pdf"),
+    )
     assert out.returncode == 2
     assert "rejected: no extractable text (a scanned page without a text layer (OCR is off))" in out.stdout
 

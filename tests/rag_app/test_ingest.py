@@ -72,7 +72,9 @@ def _pipeline(tmp_path, embeddings):
     def words(texts):
         return [len(t.split()) for t in texts]
 
-    return Pipeline(open_store(tmp_path / "store"), embeddings, words, ChunkingConfig(max_tokens=64, overlap_tokens=8))
+    return Pipeline(
+        open_store(tmp_path / "store"), embeddings, words, ChunkingConfig(max_tokens=64, overlap_tokens=8)
+    )
 
 
 def test_an_unchanged_file_is_skipped_without_being_parsed(tmp_path, monkeypatch):

@@ -13,7 +13,8 @@ import tomllib
 
 from tests.conftest import ROOT
 
-OURS = {"rag_app", "loaders", "prompts", "tests", "common"}
+# Ours: the packages, the tests, the benchmarks' helpers, and verdict.py, which the PDF worker loads by path.
+OURS = {"rag_app", "loaders", "prompts", "tests", "common", "sec10q", "verdict"}
 # Declared but never imported by our code, each for a reason a reader can check.
 RUNTIME_ONLY = {
     "gguf": "transformers needs it to read SmolLM2's GGUF file",
@@ -62,9 +63,13 @@ def test_settings_precedence_flags_over_env_over_defaults(monkeypatch):
 
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
-    [("RAG_RETRIEVAL_MODE", "magic", "auto"), ("RAG_DTYPE", "int4", "bf16"), ("RAG_DEVICE", "gpu", "cuda:N"),
-     ("RAG_TOP_K", "many", "integer")],
-)  # fmt: skip
+    [
+        ("RAG_RETRIEVAL_MODE", "magic", "auto"),
+        ("RAG_DTYPE", "int4", "bf16"),
+        ("RAG_DEVICE", "gpu", "cuda:N"),
+        ("RAG_TOP_K", "many", "integer"),
+    ],
+)
 def test_bad_settings_fail_at_start_naming_the_choices(monkeypatch, variable, value, message):
     from pydantic import ValidationError
 

@@ -59,11 +59,11 @@ def test_english_only_model_routes_chinese_questions_to_bm25(sample_service):
     searcher = Searcher(sample_service.store, sample_service.embeddings, mode="auto")
     assert searcher.route("北京是哪个国家的首都？") == "lexical"
     assert searcher.route("日本の首都はどこですか") == "lexical"  # kana count as CJK
-    assert searcher.route("What is the capital of China?") == "dense"
+    assert searcher.route("What is the capital of China?") == "fused"
     result = searcher.retrieve("北京是哪个国家的首都？", 3)
     assert "北京" in result.passages[0].text
 
 
 def test_unknown_mode_names_the_choices(sample_service):
-    with pytest.raises(ValueError, match="auto, dense, hybrid, lexical"):
+    with pytest.raises(ValueError, match="auto, dense, lexical, hybrid, fused"):
         Searcher(sample_service.store, sample_service.embeddings, mode="magic")

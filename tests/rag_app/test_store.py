@@ -248,13 +248,23 @@ def test_a_legacy_store_is_converted_in_place(tmp_path):
     index.add_with_ids(vectors, np.array([0, 1], dtype=np.int64))
     faiss.write_index(index, str(generation / "index.faiss"))
     records = {
-        str(i): {"chunk_id": f"c{i}", "text": t, "metadata": {"source": "old.txt", "page": None, "chunk_id": f"c{i}"},
-                 "refs": [["old.txt", f"c{i}"]]}
+        str(i): {
+            "chunk_id": f"c{i}",
+            "text": t,
+            "metadata": {"source": "old.txt", "page": None, "chunk_id": f"c{i}"},
+            "refs": [["old.txt", f"c{i}"]],
+        }
         for i, t in enumerate(["old passage one", "old passage two"])
-    }  # fmt: skip
-    (generation / "docstore.json").write_text(json.dumps(
-        {"records": records, "files": {"old.txt": {"sha256": "s", "chunk_ids": ["c0", "c1"], "pages": None}}, "next_id": 2}
-    ))  # fmt: skip
+    }
+    (generation / "docstore.json").write_text(
+        json.dumps(
+            {
+                "records": records,
+                "files": {"old.txt": {"sha256": "s", "chunk_ids": ["c0", "c1"], "pages": None}},
+                "next_id": 2,
+            }
+        )
+    )
     (generation / "manifest.json").write_text(json.dumps({"model": "fake-model", "dimensions": DIM}))
     (root / "CURRENT").write_text("gen-000003")
     store = open_store(root)

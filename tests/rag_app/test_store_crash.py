@@ -45,8 +45,11 @@ def run_and_kill(root: Path, start: int, mode: str, kill_after: str, rng: random
     """Start a writer, kill it with SIGKILL once it prints ``kill_after`` for the n-th time."""
     proc = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(root), str(start), mode],
-        stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     target, seen, lines = rng.randint(1, 4), 0, []
     assert proc.stdout is not None
     for line in proc.stdout:

@@ -32,10 +32,16 @@ def test_two_writers_lose_nothing(tmp_path):
     root = tmp_path / "store"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(root), name, "12"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(root), name, "12"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
         for name in ("alpha", "beta")
-    ]  # fmt: skip
+    ]
     for proc in procs:
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0 and out.strip() == "done", err

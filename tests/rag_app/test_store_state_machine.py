@@ -24,8 +24,11 @@ class StoreMachine(RuleBasedStateMachine):
         self.store = open_store(self.root, compaction=CompactionPolicy(fan_in=3))
         self.model: dict[str, tuple[str, list[str]]] = {}  # source -> (sha, texts)
 
-    @rule(source=st.sampled_from(SOURCES), texts=st.lists(st.sampled_from(TEXTS), min_size=1, max_size=5, unique=True),
-          version=st.integers(0, 2))  # fmt: skip
+    @rule(
+        source=st.sampled_from(SOURCES),
+        texts=st.lists(st.sampled_from(TEXTS), min_size=1, max_size=5, unique=True),
+        version=st.integers(0, 2),
+    )
     def add_file(self, source, texts, version):
         sha = f"{source}-v{version}"
         self.store.add_file(source, sha, chunks_for(source, texts, sha), unit_vectors(texts))

@@ -83,8 +83,14 @@ class FakeKnowledgeBase:
 
     def stats(self) -> dict[str, Any]:
         n = sum(self.docs.values())
-        return {"files": len(self.docs), "vectors": n, "dimensions": 4, "index_bytes": 16 * n + 90,
-                "estimate_bytes": 16 * n, "search": "exact (IndexFlatIP)"}  # fmt: skip
+        return {
+            "files": len(self.docs),
+            "vectors": n,
+            "dimensions": 4,
+            "index_bytes": 16 * n + 90,
+            "estimate_bytes": 16 * n,
+            "search": "exact (IndexFlatIP)",
+        }
 
     def health(self) -> HealthReport:
         return HealthReport(sum(self.docs.values()), 0, 0, 0, None, ["No problems found."])

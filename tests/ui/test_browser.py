@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -27,9 +28,16 @@ def browser():
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"],
-        )  # fmt: skip
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-quic",
+                "--disable-sync",
+            ],
+        )
         yield browser
         browser.close()
 
@@ -46,11 +54,15 @@ def test_upload_ask_and_see_passages(running_app, browser, tmp_path):
     page.locator("#upload input[type=file]").set_input_files(
         [str(SAMPLE_DOCS / "everyday.md"), str(SAMPLE_DOCS / "rag-app-guide.pdf")]
     )
-    # Indexing must wait for the upload: Gradio lists each file once it has arrived.
-    expect(page.locator("#upload")).to_contain_text("rag-app-guide.pdf", timeout=60_000)
-    expect(page.locator("#upload")).to_contain_text("everyday.md", timeout=60_000)
+    # Indexing must wait for the upload: Gradio lists each file with its size once it has arrived.
+    expect(page.locator("#upload")).to_contain_text(
+        re.compile(r"rag-app-guide\s*\.pdf\s*[\d.]+\s*KB"), timeout=60_000
+    )
+    expect(page.locator("#upload")).to_contain_text(
+        re.compile(r"everyday\s*\.md\s*[\d.]+\s*B"), timeout=60_000
+    )
     page.locator("#index").click()
-    expect(page.locator("#outcomes")).to_contain_text("from 3 pages", timeout=120_000)
+    expect(page.locator("#outcomes")).to_contain_text("from 4 pages", timeout=120_000)
     outcomes = page.locator("#outcomes").inner_text()
     assert "rag-app-guide.pdf" in outcomes and "everyday.md" in outcomes
 
@@ -65,3 +77,31 @@ def test_upload_ask_and_see_passages(running_app, browser, tmp_path):
     target = SCREENSHOT if os.environ.get("RAG_UPDATE_SCREENSHOT") else tmp_path / "screenshot.png"
     page.screenshot(path=str(target), full_page=True)
     assert target.stat().st_size > 10_000
+
+
+def test_an_image_in_a_passage_is_never_fetched_by_the_browser(running_app, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    demo, _ = running_app
+    note = tmp_path / "otters.md"
+    note.write_text(
+        "Sea otters hold hands ![tracker](http://127.0.0.1:9/pixel.png) while they sleep so that they "
+        "do not <img src='http://127.0.0.1:9/raw.png'> drift apart.\n"
+    )
+    page = browser.new_page()
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(demo.local_url, wait_until="networkidle")
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#upload input[type=file]").set_input_files([str(note)])
+    expect(page.locator("#upload")).to_contain_text(re.compile(r"otters\s*\.md\s*[\d.]+\s*B"), timeout=60_000)
+    page.locator("#index").click()
+    expect(page.locator("#outcomes")).to_contain_text("otters.md", timeout=120_000)
+    page.get_by_role("tab", name="Chat").click()
+    page.locator("#question textarea").fill("Why do sea otters hold hands while they sleep?")
+    page.locator("#ask").click()
+    expect(page.locator("#chat")).to_contain_text("Sources", timeout=120_000)
+    chat = page.locator("#chat")
+    assert "pixel.png" in chat.inner_text()  # the address is shown, as text
+    assert chat.locator("img").count() == 0
+    assert not [url for url in fetched if url.startswith("http://127.0.0.1:9/")]

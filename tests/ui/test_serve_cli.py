@@ -11,8 +11,13 @@ from tests.conftest import ROOT
 
 
 def serve(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rag_app.cli", "serve", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "rag_app.cli", "serve", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize(
