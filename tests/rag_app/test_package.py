@@ -28,6 +28,7 @@ DEV_ONLY = {
     "pytest-timeout": "a pytest plugin (timeout = ... in pyproject)",
     "pytest-asyncio": "a pytest plugin (asyncio_mode = auto in pyproject)",
     "ruff": "the linter `make test` runs",
+    "sentence-transformers": "HuggingFaceEmbeddings (the LangChain recipe in benchmarks/) runs on it",
 }
 
 
