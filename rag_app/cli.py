@@ -82,17 +82,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--share", action="store_true", help="ask Gradio for a public link")
-    p.add_argument("--auth", help="USER:PASS required to use the app")
+    p.add_argument(
+        "--auth-file",
+        help="people who may log in (written by `rag-app passwd`); each gets a private knowledge base",
+    )
+    p.add_argument(
+        "--auth",
+        help="USER:PASS for one person (readable by other users in ps: prefer RAG_AUTH or --auth-file)",
+    )
+    p.add_argument(
+        "--library",
+        help="a knowledge base built with `rag-app ingest`, searched by everyone, written by no one",
+    )
     p.add_argument(
         "--allow-public-without-auth",
         action="store_true",
-        help="with --share, accept that anyone with the link can read your documents",
+        help="listen beyond this machine without accounts: visitors may search the --library, never upload",
     )
     p.add_argument("--seed-samples", action="store_true", help="index sample_docs/ if the store is empty")
     p.add_argument("--llm", help="answer backend (see `ask --help`)")
     p.add_argument(
         "--no-ocr", dest="ocr", action="store_false", default=None, help="do not OCR scanned pages"
     )
+    p = sub.add_parser("passwd", help="add a person to an auth file, or change their password")
+    p.add_argument("--auth-file", required=True)
+    p.add_argument("user")
+    p.add_argument("-v", "--verbose", action="store_true")
     return parser
 
 
@@ -273,36 +288,85 @@ def cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    """Refuse an unprotected public link, seed the samples, start the app and wait."""
-    auth = None
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _accounts(args: argparse.Namespace, settings):
+    """The people who may log in, from --auth-file, RAG_AUTH or --auth (in that order); None for nobody."""
+    from rag_app.accounts import Accounts
+
+    if args.auth_file:
+        return Accounts.from_file(Path(args.auth_file))
+    single = settings.secret("auth") or args.auth
+    if not single:
+        return None
     if args.auth:
-        user, sep, password = args.auth.partition(":")
-        if not sep or not user or not password:
-            print("error: --auth must be USER:PASS", file=sys.stderr)
-            return EXIT_ERROR
-        auth = (user, password)
-    if args.share and auth is None and not args.allow_public_without_auth:
         print(
-            "error: --share without --auth would let anyone with the link read and change your documents. "
-            "Add --auth USER:PASS, or pass --allow-public-without-auth to accept that risk.",
+            "warning: --auth puts the password where every user of this machine can read it (ps); "
+            "use RAG_AUTH=user:pass or --auth-file instead",
+            file=sys.stderr,
+        )
+    user, sep, password = single.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("--auth and RAG_AUTH must be USER:PASS")
+    return Accounts.single(user, password)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Refuse to listen beyond this machine without accounts, seed the samples, start the app and wait."""
+    settings = settings_from(args)
+    accounts = _accounts(args, settings)
+    public = args.share or not _is_loopback(settings.host)
+    if public and accounts is None and not args.allow_public_without_auth:
+        where = "--share" if args.share else f"--host {settings.host}"
+        print(
+            f"error: {where} without accounts would let anyone who reaches this server read your documents. "
+            "Add --auth-file FILE (see `rag-app passwd`) or RAG_AUTH=user:pass; or pass "
+            "--allow-public-without-auth, and visitors may only search the --library, never upload.",
             file=sys.stderr,
         )
         return EXIT_ERROR
-    from rag_app.service import prepare_server_process
+    from rag_app.people import People
+    from rag_app.service import RagService, prepare_server_process
     from rag_app.ui import build_app, launch
 
     _quiet_libraries(args.verbose)
     prepare_server_process()
-    service = _service(args)
-    if args.seed_samples and not service.documents() and SAMPLE_DOCS.is_dir():
-        print(f"indexing the sample documents in {SAMPLE_DOCS} …", file=sys.stderr)
-        service.ingest([SAMPLE_DOCS])
-    demo = build_app(service.settings, service)
-    threading.Thread(target=service.warm_up, name="warm-up", daemon=True).start()
-    model_dirs = [str(service.embeddings.resolved.path), str(Path.home() / ".cache" / "huggingface")]
-    launch(demo, service.settings, share=args.share, auth=auth, blocked_paths=model_dirs)
-    print(f"serving on {demo.local_url}", file=sys.stderr)
+    library = Path(args.library) if args.library else None
+    if accounts is None and not public:
+        people = None
+        service = RagService(settings)
+        if library is not None:
+            service = RagService(settings, library=People(settings, library=library).library())
+        if args.seed_samples and not service.documents() and SAMPLE_DOCS.is_dir():
+            print(f"indexing the sample documents in {SAMPLE_DOCS} …", file=sys.stderr)
+            service.ingest([SAMPLE_DOCS])
+        app_service = service
+    else:
+        people = People(settings, library=library)
+        app_service = people
+        if accounts is None and library is None:
+            print(
+                "warning: no accounts and no --library: visitors will have nothing to search", file=sys.stderr
+            )
+    demo = build_app(settings, app_service)
+    threading.Thread(target=app_service.warm_up, name="warm-up", daemon=True).start()
+    blocked = [str(Path.home() / ".cache" / "huggingface"), *([str(library.resolve())] if library else [])]
+    launch(demo, settings, share=args.share, auth=accounts, blocked_paths=blocked)
+    who = (
+        "people with accounts, each with a private knowledge base"
+        if accounts
+        else ("anyone, searching the library only" if people else "this machine only")
+    )
+    print(f"serving on {demo.local_url} for {who}", file=sys.stderr)
     if args.share and not demo.share_url:
         print(
             "note: the public share link could not be opened (no route to Gradio's share server from this "
@@ -318,6 +382,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_passwd(args: argparse.Namespace) -> int:
+    """Add a person to an auth file, or change their password (read from stdin, or asked twice)."""
+    import getpass
+
+    from rag_app.accounts import AccountError, set_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"password for {args.user}: ")
+        if getpass.getpass("again: ") != password:
+            print("error: the passwords differ", file=sys.stderr)
+            return EXIT_ERROR
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        new = set_password(Path(args.auth_file), args.user, password)
+    except AccountError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"{'added' if new else 'changed the password of'} {args.user} in {args.auth_file}")
+    return EXIT_OK
+
+
 _COMMANDS = {
     "ingest": cmd_ingest,
     "query": cmd_query,
@@ -327,6 +413,7 @@ _COMMANDS = {
     "verify": cmd_verify,
     "info": cmd_info,
     "serve": cmd_serve,
+    "passwd": cmd_passwd,
 }
 
 if __name__ == "__main__":

@@ -18,13 +18,17 @@ from rag_app.embeddings import LocalEmbeddings
 from rag_app.store import FaissStore, Hit
 from rag_app.thresholds import ModelThresholds, thresholds_for
 
+LIBRARY = "library"
 RRF_K = 60  # the usual reciprocal-rank-fusion constant; flat enough that neither list dominates
 MODES = ("auto", "dense", "lexical", "hybrid", "fused")
-RankBy = Literal["cosine", "bm25", "rrf", "fused"]
+RankBy = Literal["cosine", "bm25", "rrf", "fused", "rerank"]
 # How close two ranking scores may be before the ranking is flagged, for the scores that are not a
 # cosine (cosines use the model's own gap): relative for the unbounded ones, absolute for fused.
 RELATIVE_GAP = {"bm25": 0.05, "rrf": 0.02}
 FUSED_GAP = 0.02
+RERANK_GAP = 0.05
+RERANK_DEPTH = 4
+"""With a reranker, this many times ``k`` candidates are ranked first, and the reranker picks ``k``."""
 
 
 @dataclass
@@ -40,6 +44,8 @@ class Passage:
     """What read the passage's page: pdfium, pypdf, pdfminer or ocr (None for text files)."""
     rank_score: float | None = None
     """The score that put the passage at its rank (see ``RetrievalResult.rank_by``)."""
+    collection: str | None = None
+    """"library" for a passage of the owner's shared library; None for the person's own documents."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,10 +108,15 @@ def ambiguity_verdict(scores: list[float], gap_threshold: float, *, relative: bo
 _NUMBERISH = re.compile(r"\d|\"|“|”|'\w+'")
 
 
+Key = tuple[int, int]
+"""(collection, vector id): ids are per store, so a library's and a person's never collide."""
+
+
 @dataclass
 class Ranked:
     hit: Hit
     rank_score: float
+    collection: int = 0
 
 
 class Searcher:
@@ -127,14 +138,20 @@ class Searcher:
         mode: str = "auto",
         dense_weight: float = 0.7,
         numeric_dense_weight: float = 0.5,
+        reranker: Any = None,
+        library: FaissStore | None = None,
     ) -> None:
+        """``reranker``: a ``rag_app.rerank.Qwen3Reranker`` (anything with ``scores(query, texts)``).
+        ``library``: a read-only store searched alongside ``store``; its passages say so."""
         if mode not in MODES:
             raise ValueError(f"retrieval mode must be one of {', '.join(MODES)}; got {mode!r}")
         self.store = store
+        self.stores = [store] if library is None else [store, library]
         self.embeddings = embeddings
         self.mode = mode
         self.dense_weight = dense_weight
         self.numeric_dense_weight = numeric_dense_weight
+        self.reranker = reranker
         self.thresholds = thresholds_for(embeddings.resolved)
 
     def retrieve(self, query: str, k: int = 5) -> RetrievalResult:
@@ -153,16 +170,24 @@ class Searcher:
 
     def retrieve_by_vector(self, query: str, vector: np.ndarray, k: int = 5) -> RetrievalResult:
         route = self.route(query)
+        depth = k * RERANK_DEPTH if self.reranker is not None else k
         ranked: list[Ranked] = []
         rank_by: RankBy = "cosine"
         if route == "lexical":
-            ranked, rank_by = self._lexical(query, vector, k), "bm25"
+            ranked, rank_by = self._lexical(query, vector, depth), "bm25"
         elif route == "hybrid":
-            ranked, rank_by = self._rrf(query, vector, k), "rrf"
+            ranked, rank_by = self._rrf(query, vector, depth), "rrf"
         elif route == "fused":
-            ranked, rank_by = self._fused(query, vector, k), "fused"
+            ranked, rank_by = self._fused(query, vector, depth), "fused"
         if not ranked:  # dense by choice, or no word of the question matched
-            ranked, rank_by = [Ranked(h, h.score) for h in self.store.search(vector, k)], "cosine"
+            ranked, rank_by = [Ranked(h, h.score, key[0]) for key, h in self._dense(vector, depth)], "cosine"
+        if self.reranker is not None and ranked:
+            scores = self.reranker.scores(query, [r.hit.record["text"] for r in ranked])
+            pairs = zip(ranked, scores, strict=True)
+            ranked = sorted((Ranked(r.hit, s, r.collection) for r, s in pairs), key=lambda r: -r.rank_score)[
+                :k
+            ]
+            rank_by = "rerank"
         passages = []
         for rank, item in enumerate(ranked, start=1):
             meta = item.hit.record["metadata"]
@@ -176,54 +201,69 @@ class Searcher:
                     item.hit.record["chunk_id"],
                     meta.get("extractor"),
                     round(item.rank_score, 6),
+                    LIBRARY if item.collection == 1 else None,
                 )
             )
         scores = [p.rank_score for p in passages if p.rank_score is not None]
         if rank_by == "cosine":
             verdict = ambiguity_verdict(scores, self.thresholds.ambiguity_gap)
-        elif rank_by == "fused":
-            verdict = ambiguity_verdict(scores, FUSED_GAP)
+        elif rank_by in ("fused", "rerank"):
+            verdict = ambiguity_verdict(scores, FUSED_GAP if rank_by == "fused" else RERANK_GAP)
         else:
             verdict = ambiguity_verdict(scores, RELATIVE_GAP[rank_by], relative=True)
         evidence = "lexical" if self.cannot_read(query) else "dense"
         return RetrievalResult(query, passages, verdict, self.thresholds, vector, rank_by, evidence)
 
+    # ---- over every collection: the person's store, and the owner's library if there is one ----
+
+    def _dense(self, vector: np.ndarray, n: int) -> list[tuple[Key, Hit]]:
+        hits = [((i, h.fid), h) for i, store in enumerate(self.stores) for h in store.search(vector, n)]
+        return sorted(hits, key=lambda kh: (-kh[1].score, kh[0]))[:n]
+
+    def _words(self, query: str, n: int) -> dict[Key, float]:
+        """BM25 from each store's own lexical index (kept in step with every write), best ``n`` overall."""
+        scored = [((i, fid), s) for i, store in enumerate(self.stores) for fid, s in store.lexical(query, n)]
+        return dict(sorted(scored, key=lambda ks: (-ks[1], ks[0]))[:n])
+
+    def _hits_for(self, vector: np.ndarray, keys: list[Key]) -> dict[Key, Hit]:
+        """Records and cosines read together, so a file deleted meanwhile simply drops out."""
+        out: dict[Key, Hit] = {}
+        for i, store in enumerate(self.stores):
+            wanted = [fid for j, fid in keys if j == i]
+            out.update({(i, h.fid): h for h in store.hits_for(vector, wanted)} if wanted else {})
+        return out
+
     def _lexical(self, query: str, vector: np.ndarray, k: int) -> list[Ranked]:
-        # BM25 comes from the store's own lexical index, kept in step with every write; records
-        # and cosines are then read together, so a file deleted meanwhile simply drops out.
-        scored = dict(self.store.lexical(query, k))
-        hits = self.store.hits_for(vector, list(scored))
-        ranked = [Ranked(h, scored[h.fid]) for h in hits]
+        scored = self._words(query, k)
+        hits = self._hits_for(vector, list(scored))
+        ranked = [Ranked(hits[key], score, key[0]) for key, score in scored.items() if key in hits]
         if ranked and len(ranked) < k:  # fewer passages matched a word than asked for: fill up by cosine
-            seen = set(scored)
-            floor = min(r.rank_score for r in ranked)
+            floor = min(0.0, min(r.rank_score for r in ranked))
             ranked += [
-                Ranked(h, min(floor, 0.0))
-                for h in self.store.search(vector, k + len(ranked))
-                if h.fid not in seen
+                Ranked(h, floor, key[0])
+                for key, h in self._dense(vector, k + len(ranked))
+                if key not in scored
             ]
         return ranked[:k]
 
     def _candidates(
         self, query: str, vector: np.ndarray, k: int
-    ) -> tuple[dict[int, Hit], list[int], dict[int, float]]:
+    ) -> tuple[dict[Key, Hit], list[Key], dict[Key, float]]:
         depth = max(50, 4 * k)
-        dense = self.store.search(vector, depth)
-        lexical = self.store.lexical(query, depth)
-        found = {h.fid: h for h in dense}
-        found.update(
-            {h.fid: h for h in self.store.hits_for(vector, [f for f, _ in lexical if f not in found])}
-        )
-        return found, [h.fid for h in dense], dict(lexical)
+        dense = self._dense(vector, depth)
+        lexical = self._words(query, depth)
+        found = dict(dense)
+        found.update(self._hits_for(vector, [key for key in lexical if key not in found]))
+        return found, [key for key, _ in dense], lexical
 
     def _rrf(self, query: str, vector: np.ndarray, k: int) -> list[Ranked]:
         found, dense, lexical = self._candidates(query, vector, k)
-        fused: dict[int, float] = {}
+        fused: dict[Key, float] = {}
         for ranking in (dense, list(lexical)):
-            for rank, fid in enumerate(ranking):
-                fused[fid] = fused.get(fid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        best = sorted((f for f in fused if f in found), key=lambda fid: -fused[fid])[:k]
-        return [Ranked(found[fid], fused[fid]) for fid in best]
+            for rank, key in enumerate(ranking):
+                fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best = sorted((key for key in fused if key in found), key=lambda key: (-fused[key], key))[:k]
+        return [Ranked(found[key], fused[key], key[0]) for key in best]
 
     def _fused(self, query: str, vector: np.ndarray, k: int) -> list[Ranked]:
         """Cosine scaled by the best and worst candidate, BM25 by the best, summed with weights."""
@@ -239,12 +279,12 @@ class Searcher:
         low, high = min(cosines), max(cosines)
         best_bm25 = max(lexical.values())
         fused = {
-            fid: weight * ((h.score - low) / (high - low) if high > low else 1.0)
-            + (1 - weight) * (lexical.get(fid, 0.0) / best_bm25 if best_bm25 > 0 else 0.0)
-            for fid, h in found.items()
+            key: weight * ((h.score - low) / (high - low) if high > low else 1.0)
+            + (1 - weight) * (lexical.get(key, 0.0) / best_bm25 if best_bm25 > 0 else 0.0)
+            for key, h in found.items()
         }
-        best = sorted(fused, key=lambda fid: (-fused[fid], fid))[:k]
-        return [Ranked(found[fid], fused[fid]) for fid in best]
+        best = sorted(fused, key=lambda key: (-fused[key], key))[:k]
+        return [Ranked(found[key], fused[key], key[0]) for key in best]
 
 
 class RagRetriever(BaseRetriever):

@@ -25,6 +25,7 @@ from rag_app.embeddings import LocalEmbeddings, embeddings_for
 from rag_app.health import HealthReport, check_health
 from rag_app.ingest import FileOutcome, IngestReport, InputFile, Pipeline, ProgressFn, collect_files
 from rag_app.llm import Backend, parse_backend
+from rag_app.rerank import Qwen3Reranker
 from rag_app.retrieval import RagRetriever, RetrievalResult, Searcher
 from rag_app.settings import Settings
 from rag_app.store import FaissStore, StoreError
@@ -69,6 +70,18 @@ class KnowledgeBase(Protocol):
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+def reranker_for(spec: str | None) -> Qwen3Reranker | None:
+    """``hf:PATH_OR_NAME`` (in process) or ``http(s)://HOST:PORT[#MODEL]`` (a served /rerank); None: off."""
+    if not spec:
+        return None
+    if spec.startswith("hf:"):
+        return Qwen3Reranker(model=spec[3:])
+    if spec.startswith(("http://", "https://")):
+        base, _, model = spec.partition("#")
+        return Qwen3Reranker(base_url=base, served_model=model or None)
+    raise ValueError(f"reranker {spec!r}: write hf:PATH_OR_NAME or http://HOST:PORT[#MODEL]")
+
+
 class RagService:
     """One knowledge base (a store folder) with its embedding model and answer backend."""
 
@@ -80,13 +93,16 @@ class RagService:
         backend: Backend | None = None,
         rebuild: bool = False,
         on_wait: Callable[[str], None] | None = None,
+        library: FaissStore | None = None,
     ) -> None:
-        """``on_wait`` hears when a write has to wait for another process writing to the store."""
+        """``on_wait`` hears when a write has to wait for another process writing to the store;
+        ``library``: a read-only store searched alongside this one (see ``rag_app.people``)."""
         self.settings = settings
         self._embeddings = embeddings
         self._backend = backend
         self._rebuild = rebuild
         self._on_wait = on_wait
+        self._library = library
 
     def for_user(self, user: str | None) -> RagService:
         """Without people logged in there is one knowledge base: this one."""
@@ -137,7 +153,13 @@ class RagService:
 
     @cached_property
     def searcher(self) -> Searcher:
-        return Searcher(self.checked_store(), self.embeddings, mode=self.settings.retrieval_mode)
+        return Searcher(
+            self.checked_store(),
+            self.embeddings,
+            mode=self.settings.retrieval_mode,
+            reranker=reranker_for(self.settings.reranker),
+            library=self._library,
+        )
 
     @cached_property
     def backend(self) -> Backend:

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(default=32, ge=0)
     top_k: int = Field(default=5, ge=1, le=100)
     retrieval_mode: RetrievalMode = "auto"
+    reranker: str | None = None
+    """Off by default. ``hf:PATH_OR_NAME`` (a local Qwen3-Reranker) or ``http://HOST:PORT[#MODEL]`` (a served /rerank)."""
     llm: str = "auto"
     """Answer backend: ``auto``, ``none``, ``smollm2``, ``hf:PATH_OR_NAME`` or ``openai:BASE_URL#MODEL``."""
     openai_api_key: SecretStr | None = None
@@ -52,6 +54,15 @@ class Settings(BaseSettings):
     ocr: bool = True
     """Read scanned pages (and pages whose fonts no engine maps right) with OCR; ``RAG_OCR=0`` turns it off."""
     max_upload_mb: int = Field(default=50, ge=1)
+    """The largest single file an upload may carry."""
+    auth: SecretStr | None = None
+    """``user:password`` for one person (``RAG_AUTH``); for several, ``rag-app serve --auth-file``."""
+    limit_files_per_upload: int = Field(default=20, ge=1)
+    limit_upload_mb: int = Field(default=100, ge=1)
+    """All the files of one upload together."""
+    limit_uploads_in_flight: int = Field(default=1, ge=1)
+    limit_questions_per_minute: int = Field(default=20, ge=1)
+    limit_question_chars: int = Field(default=2000, ge=10)
     host: str = "127.0.0.1"
     port: int = Field(default=7860, ge=0, le=65535)
 
@@ -68,6 +79,6 @@ class Settings(BaseSettings):
         """Defaults, then ``RAG_<FIELD>`` variables, then the non-None ``overrides`` (CLI flags)."""
         return cls(**{k: v for k, v in overrides.items() if v is not None})
 
-    def secret(self, name: Literal["openai_api_key", "pdf_password"]) -> str | None:
+    def secret(self, name: Literal["openai_api_key", "pdf_password", "auth"]) -> str | None:
         value = getattr(self, name)
         return value.get_secret_value() if value is not None else None

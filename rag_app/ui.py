@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import html
+import inspect
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +13,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from rag_app.service import Answer, HealthReport, InputFile, KnowledgeBase, RetrievalResult
+from rag_app.service import Answer, HealthReport, InputFile, KnowledgeBase, RetrievalResult, StoreError
 from rag_app.settings import Settings
 
 CSS = """
@@ -55,6 +57,7 @@ def render_passages(result: RetrievalResult) -> str:
     for p in result.passages:
         colour = GREEN if p.score >= relevant else AMBER
         page = f", page {p.page}" if p.page else ""
+        page += " · <i>library</i>" if p.collection else ""
         width = max(0.0, min(1.0, p.score)) * 100
         parts.append(
             f"<div class='passage' style='--c:{colour}'>"
@@ -131,8 +134,32 @@ def vector_frame(vector: list[float], label: str, n: int = 50) -> pd.DataFrame:
 # ---- the app -------------------------------------------------------------------------------
 
 
+def _plainly(fn: Any) -> Any:
+    """A callback whose refusals (a limit reached, a damaged store) reach the person as a plain message."""
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def streaming(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            try:
+                yield from fn(*args, **kwargs)
+            except (ValueError, StoreError) as exc:
+                raise gr.Error(str(exc)) from exc
+
+        return streaming
+
+    @functools.wraps(fn)
+    def plain(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (ValueError, StoreError) as exc:
+            raise gr.Error(str(exc)) from exc
+
+    return plain
+
+
 def build_app(settings: Settings, service: KnowledgeBase) -> gr.Blocks:
-    """The app over ``service``; tests pass a fake one. Who is asking comes from Gradio's login."""
+    """The app over ``service``; tests pass a fake one. Who is asking comes from Gradio's login
+    (``gr.Request.username``), never from anything the browser sends."""
 
     def kb(request: gr.Request | None) -> KnowledgeBase:
         return service.for_user(getattr(request, "username", None))
@@ -145,6 +172,7 @@ def build_app(settings: Settings, service: KnowledgeBase) -> gr.Blocks:
             gr.Dropdown(choices=names, value=None),
         )
 
+    @_plainly
     def ask(message: str, history: list[dict[str, Any]], request: gr.Request) -> Iterator[tuple[Any, ...]]:
         message = (message or "").strip()
         if not message:
@@ -171,6 +199,7 @@ def build_app(settings: Settings, service: KnowledgeBase) -> gr.Blocks:
             assert retrieval is not None
             yield history, render_passages(retrieval), result_json, ""
 
+    @_plainly
     def upload(
         files: list[str] | None,
         password: str,
@@ -189,6 +218,7 @@ def build_app(settings: Settings, service: KnowledgeBase) -> gr.Blocks:
         )
         return (outcomes, *panels(base))
 
+    @_plainly
     def delete(source: str | None, request: gr.Request) -> tuple[Any, ...]:
         if not source:
             raise gr.Error("Pick a document to delete.")
@@ -199,10 +229,12 @@ def build_app(settings: Settings, service: KnowledgeBase) -> gr.Blocks:
         gr.Info(f"Deleted {source} ({removed} chunks).")
         return panels(base)
 
+    @_plainly
     def refresh(request: gr.Request) -> tuple[Any, ...]:
         return panels(kb(request))
 
-    def inspect(first: str, second: str, request: gr.Request) -> tuple[Any, ...]:
+    @_plainly
+    def inspect_vectors(first: str, second: str, request: gr.Request) -> tuple[Any, ...]:
         if not (first or "").strip():
             raise gr.Error("Type a query to inspect.")
         texts = [t for t in (first, second) if (t or "").strip()]
@@ -258,7 +290,7 @@ def build_app(settings: Settings, service: KnowledgeBase) -> gr.Blocks:
         question.submit(ask, [question, chat], [chat, passages, raw, question], api_name=False)
         index.click(upload, [files, password], [outcomes, docs, summary, chosen], api_name="upload")
         remove.click(delete, [chosen], [docs, summary, chosen], api_name="delete")
-        show.click(inspect, [first, second], [vec_summary, plot, values], api_name="inspect")
+        show.click(inspect_vectors, [first, second], [vec_summary, plot, values], api_name="inspect")
         demo.load(refresh, None, [docs, summary, chosen], api_name="documents")
     return demo
 

@@ -14,6 +14,7 @@ TRAINING_TEXT = [
     "Instruct: Given a web search query, retrieve relevant passages that answer the query",
     "Query: What is the capital of China? Explain gravity. Apples are a tasty fruit.",
     "北京是中国的首都。苹果是一种美味的水果。",
+    "yes no yes no: a reranker answers yes or no",
 ] * 20
 
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import shutil
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -34,3 +36,31 @@ def running_app(tmp_path_factory, bundled_embeddings):
     demo = serve(settings, service)
     yield demo, service
     demo.close()
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="package")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(
+            "Chromium is not installed (Debian package chromium; scripts/browser-deps.sh installs it)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-quic",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()

@@ -1,0 +1,122 @@
+"""Who may log in: salted scrypt password hashes in an auth file, and a login check that slows down.
+
+The auth file has one ``user:scrypt$n$r$p$salt$hash`` line per person (hex salt and hash), written
+by ``rag-app passwd``; passwords are never stored. A failed login waits before it answers, longer
+after each failure for that name (0.5 s, 1 s, 2 s ... at most 8 s), so guessing is slow, and a
+successful one resets the count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+_USER = re.compile(r"^[A-Za-z0-9._@+-]{1,64}$")
+MAX_DELAY_S = 8.0
+
+
+class AccountError(ValueError):
+    """A bad user name, password or auth file; the message says which."""
+
+
+def check_user_name(user: str) -> str:
+    if not _USER.match(user):
+        raise AccountError(f"user name {user!r}: use 1 to 64 letters, digits and . _ @ + -")
+    return user
+
+
+def hash_password(
+    password: str, *, salt: bytes | None = None, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P
+) -> str:
+    if len(password) < 8:
+        raise AccountError("a password needs at least 8 characters")
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024)
+    return f"scrypt${n}${r}${p}${salt.hex()}${digest.hex()}"
+
+
+def password_matches(password: str, stored: str) -> bool:
+    try:
+        kind, n, r, p, salt, digest = stored.split("$")
+        if kind != "scrypt":
+            return False
+        candidate = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), maxmem=64 * 1024 * 1024
+        )
+        return hmac.compare_digest(candidate.hex(), digest)
+    except (ValueError, TypeError):
+        return False
+
+
+def read_auth_file(path: Path) -> dict[str, str]:
+    """user -> stored hash; a malformed line is an error naming its number (never silently skipped)."""
+    users: dict[str, str] = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        user, sep, stored = line.partition(":")
+        if not sep or not stored.startswith("scrypt$") or not _USER.match(user):
+            raise AccountError(
+                f"{path}, line {number}: expected USER:scrypt$... (write it with `rag-app passwd`)"
+            )
+        users[user] = stored
+    return users
+
+
+def set_password(path: Path, user: str, password: str) -> bool:
+    """Add ``user`` or change their password; True if they were new. The file is replaced atomically, 0600."""
+    check_user_name(user)
+    users = read_auth_file(path) if path.is_file() else {}
+    new = user not in users
+    users[user] = hash_password(password)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text("".join(f"{u}:{h}\n" for u, h in sorted(users.items())))
+    tmp.chmod(0o600)
+    os.replace(tmp, path)
+    return new
+
+
+class Accounts:
+    """The people who may log in, and Gradio's ``auth`` callable for them."""
+
+    def __init__(self, users: dict[str, str], *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.users = users
+        self._failures: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._sleep = sleep
+
+    @classmethod
+    def from_file(cls, path: Path) -> Accounts:
+        return cls(read_auth_file(path))
+
+    @classmethod
+    def single(cls, user: str, password: str) -> Accounts:
+        """One person (``RAG_AUTH=user:pass`` or ``--auth``), hashed in memory."""
+        return cls({check_user_name(user): hash_password(password, n=2**12)})
+
+    def check(self, user: str, password: str) -> bool:
+        stored = self.users.get(user)
+        # An unknown name costs the same hashing as a known one: the answer time tells nothing.
+        ok = password_matches(password, stored) if stored else password_matches(password, _DECOY)
+        ok = ok and stored is not None
+        with self._lock:
+            if ok:
+                self._failures.pop(user, None)
+                return True
+            failures = self._failures[user] = self._failures.get(user, 0) + 1
+        self._sleep(min(MAX_DELAY_S, 0.5 * 2 ** (failures - 1)))
+        return False
+
+    def __call__(self, user: str, password: str) -> bool:
+        return self.check(user, password)
+
+
+_DECOY = hash_password("decoy-password", salt=b"\0" * 16)
