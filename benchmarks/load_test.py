@@ -122,11 +122,11 @@ def main() -> None:
             text = " ".join(r["text"] for r in result["results"]) + result.get("answer", "")
             with lock:
                 latencies.append(elapsed)
-                leaks += [
+                leaks.extend(
                     f"{user} saw {other}'s note"
                     for other, word in secrets.items()
                     if other != user and word in text
-                ]
+                )
 
     def uploader(user: str) -> None:
         for n in range(args.rounds):
