@@ -242,7 +242,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="first 60 questions of each set")
     parser.add_argument("--skip-sec", action="store_true", help="leave out the SEC filings (the slowest set)")
+    parser.add_argument("--sec-only", action="store_true", help="only the SEC filings (prints, saves nothing)")
     args = parser.parse_args()
+    if args.sec_only:
+        print(json.dumps(run_sec(embeddings_for("bundled"), None), indent=1))
+        return
     limit = 60 if args.quick else None
     emb = embeddings_for("bundled")
     results: dict = {}

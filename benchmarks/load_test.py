@@ -111,7 +111,7 @@ def main() -> None:
         for round_ in range(args.rounds):
             started = time.perf_counter()
             try:
-                _, _, result, _ = clients[user].predict(
+                _, _, result, _, _ = clients[user].predict(
                     f"What is the code word of the lantern note? ({round_})", [], api_name="/ask"
                 )
             except Exception as exc:

@@ -119,6 +119,8 @@ def _pdf_documents(
                 meta["heading"] = heading
             if page.lines:
                 meta["ocr_lines"] = page.lines
+            if page.size:
+                meta["page_size"] = page.size
             documents.append(Document(page_content=text, metadata=meta))
     unreadable = extracted.unreadable
     if not documents:

@@ -51,6 +51,8 @@ class PageResult:
     """OCR'd pages: each line's text and box in PDF points (x0, y0, x1, y1)."""
     large_lines: list[list[Any]] = field(default_factory=list)
     """[size, text] of lines set larger than the page's body text, largest first (titles, headings)."""
+    size: list[float] | None = None
+    """Width and height in points (when PDFium read the file)."""
 
 
 @dataclass
@@ -175,6 +177,7 @@ def extract_pdf(
                         event["reason"],
                         event.get("lines"),
                         event.get("large_lines", []),
+                        event.get("size"),
                     )
                     pages[result.page] = result
                     next_page, on_page, timeout = result.page, result.page + 1, limits.page_timeout_s
@@ -230,6 +233,77 @@ class _Crashed(Exception):
     def __init__(self, stderr: str) -> None:
         super().__init__(stderr)
         self.stderr = stderr
+
+
+def _once(path: Path, password: str | None, limits: LoadLimits, **request: Any) -> list[dict[str, Any]]:
+    """The events of one short worker job (``mode`` "geometry" or "render") within the file's floor."""
+    worker = _Worker(
+        {
+            "path": str(path),
+            "password": password,
+            "memory_bytes": limits.memory_bytes,
+            "ocr_memory_bytes": limits.memory_bytes,
+            **request,
+        }
+    )
+    events = []
+    try:
+        while True:
+            event = worker.next_event(limits.timeout_s)
+            if event is None:
+                raise _crash_error(worker.stop(), limits)
+            if event["event"] == "error":
+                raise _error_for(event["code"], event.get("detail", ""))
+            events.append(event)
+            if event["event"] in ("done", "image"):
+                return events
+    except TimeoutError:
+        raise TimedOutError(f"timed out after {limits.timeout_s:g} s") from None
+    finally:
+        worker.stop()
+
+
+def page_geometry(
+    path: Path,
+    passages: dict[int, list[str]],
+    *,
+    password: str | None = None,
+    limits: LoadLimits | None = None,
+) -> dict[int, tuple[list[float], list[list[list[float]]]]]:
+    """For each page: its size in points and, per passage given for it, the rectangles it covers."""
+    events = _once(
+        path,
+        password,
+        limits or LoadLimits(),
+        mode="geometry",
+        pages={str(k): v for k, v in passages.items()},
+    )
+    return {e["page"]: (e["size"], e["rects"]) for e in events if e["event"] == "geometry"}
+
+
+@dataclass
+class PageImage:
+    png: bytes
+    size: list[float]
+    """The page's width and height in points."""
+    scale: float
+    """Pixels per point."""
+    pages: int
+
+
+def render_page(
+    path: Path,
+    page: int,
+    *,
+    scale: float = 1.5,
+    password: str | None = None,
+    limits: LoadLimits | None = None,
+) -> PageImage:
+    """A page drawn by PDFium in the sandboxed worker, as PNG bytes."""
+    import base64
+
+    event = _once(path, password, limits or LoadLimits(), mode="render", page=page, scale=scale)[-1]
+    return PageImage(base64.b64decode(event["png"]), event["size"], event["scale"], event["pages"])
 
 
 def _give_up(pages: dict[int, PageResult], after: int, total: int, limits: LoadLimits, reason: str) -> None:

@@ -14,14 +14,13 @@ Each page ends in one state: ``text`` (the first engine whose text the verdict c
 PDFium, then pypdf, then pdfminer.six; pdfminer first for vertical writing, which PDFium reads
 in the wrong line order), ``ocr`` (RapidOCR on the rendered page), ``blank``, or ``unreadable``
 with its reason. JSON, not pickle, crosses the boundary, so a hostile PDF that subverts this
-process still cannot make the parent execute anything. The only module of ours it loads is
-``verdict.py``, a file of pure functions beside it.
+process still cannot make the parent execute anything. The only modules of ours it loads are
+``verdict.py`` and ``ocr_layout.py``, files of pure functions beside it.
 """
 
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import logging
 import math
@@ -53,6 +52,22 @@ class _CountingHandler(logging.Handler):
             self.first = record.getMessage()[:200]
 
 
+def sibling(name: str) -> Any:
+    """A standard-library-only module beside this file, loaded by its path: the worker imports no
+    package of ours (the package would pull in far more than a parser needs)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        f"rag_worker_{name}", Path(__file__).with_name(f"{name}.py")
+    )
+    assert spec is not None and spec.loader is not None
+    if spec.name not in sys.modules:
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up there
+        spec.loader.exec_module(module)
+    return sys.modules[spec.name]
+
+
 class Refused(Exception):
     """The whole file cannot be read: ``code`` and ``detail`` go back to the parent."""
 
@@ -72,6 +87,7 @@ class Engines:
         self._ocr: Any = None
         self.opened_by = ""
         self.ocr_runs = 0
+        self.layout = sibling("ocr_layout")
 
     # ---- opening ----------------------------------------------------------------------
 
@@ -220,10 +236,10 @@ class Engines:
                 self._ocr = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False})
             image = page.render(scale=scale).to_numpy()
             turns, boxes = 0, self._boxes(image)
-            if _mostly_tall(boxes):
+            if self.layout.mostly_tall(boxes):
                 # A scan lying on its side: read it turned a quarter each way, keep the surer reading.
                 tries = [(k, self._boxes(np.ascontiguousarray(np.rot90(image, k)))) for k in (1, 3)]
-                turns, boxes = max(tries, key=lambda t: _mean_score(t[1]))
+                turns, boxes = max(tries, key=lambda t: self.layout.mean_score(t[1]))
             elif self._upside_down(image, boxes):
                 # Upside down: the line classifier rescues big print only, so read the page turned over.
                 turns, boxes = 2, self._boxes(np.ascontiguousarray(np.rot90(image, 2)))
@@ -231,10 +247,10 @@ class Engines:
             del image
         if not boxes:
             return "", []
-        lines = _reading_order(boxes)
+        lines = self.layout.reading_order(boxes)
         out = []
         for text, x0, top, x1, bottom, _ in lines:
-            corners = [_unturn(x, y, turns, cols, rows) for x, y in ((x0, top), (x1, bottom))]
+            corners = [self.layout.unturn(x, y, turns, cols, rows) for x, y in ((x0, top), (x1, bottom))]
             xs, ys = [c[0] for c in corners], [c[1] for c in corners]
             # Pixels (origin top-left) to PDF points (origin bottom-left).
             out.append(
@@ -267,61 +283,7 @@ class Engines:
                 (str(w[0]), float(min(p[0] for p in w[2])), float(max(p[0] for p in w[2]))) for w in words
             ]
             lines.append(([str(text), min(xs), min(ys), max(xs), max(ys), float(score)], spans))
-        return _cut_at_gutters(lines)
-
-
-def _cut_at_gutters(lines: list[tuple[list[Any], list[tuple[str, float, float]]]]) -> list[list[Any]]:
-    """Cut detected lines where many lines have a wide gap between words at the same x.
-
-    The detector runs a line of the left column and the line beside it in the right column into
-    one box when the gutter between them is narrow; a gap that many lines share at one place is
-    that gutter, not the space between two words.
-    """
-    gaps = []  # (start, end) of every wide gap between consecutive words
-    for box, words in lines:
-        height = box[4] - box[2]
-        gaps += [(a[2], b[1]) for a, b in itertools.pairwise(words) if b[1] - a[2] >= 0.5 * height]
-    multiword = sum(len(words) > 3 for _, words in lines)
-    cuts = []
-    for start, end in sorted(gaps):
-        middle = (start + end) / 2
-        shared = sum(s <= middle <= e for s, e in gaps)
-        if shared >= max(4, 0.15 * multiword) and not any(abs(middle - c) < 50 for c in cuts):
-            cuts.append(middle)
-    out = []
-    for box, words in lines:
-        pieces: list[list[tuple[str, float, float]]] = [[]]
-        for word in words:
-            if pieces[-1] and any(pieces[-1][-1][2] <= c <= word[1] for c in cuts):
-                pieces.append([])
-            pieces[-1].append(word)
-        if len(pieces) == 1:
-            out.append(box)
-            continue
-        for piece in pieces:
-            out.append([" ".join(w[0] for w in piece), piece[0][1], box[2], piece[-1][2], box[4], box[5]])
-    return out
-
-
-def _mostly_tall(boxes: list[list[Any]]) -> bool:
-    """Most boxes of several characters taller than wide: the text runs up or down the image."""
-    long = [b for b in boxes if len(b[0]) >= 4]
-    return bool(long) and sum(b[4] - b[2] > 1.5 * (b[3] - b[1]) for b in long) > len(long) / 2
-
-
-def _mean_score(boxes: list[list[Any]]) -> float:
-    return sum(b[5] * len(b[0]) for b in boxes) / max(1, sum(len(b[0]) for b in boxes))
-
-
-def _unturn(x: float, y: float, turns: int, cols: int, rows: int) -> tuple[float, float]:
-    """A point of the image turned ``turns`` quarters counter-clockwise (np.rot90), in the original."""
-    if turns == 1:
-        return cols - y, x
-    if turns == 2:
-        return cols - x, rows - y
-    if turns == 3:
-        return y, rows - x
-    return x, y
+        return self.layout.cut_at_gutters(lines)
 
 
 def ocr_scale(width_pt: float, height_pt: float, dpi: int) -> float:
@@ -394,93 +356,6 @@ def _vertical(textpage: Any, sample: int = 200) -> bool:
     return down > 2 * across and down >= 5
 
 
-def _reading_order(boxes: list[list[Any]]) -> list[list[Any]]:
-    """OCR boxes ([text, x0, top, x1, bottom, score], pixels, y down) merged into lines in reading order.
-
-    Text columns are found as vertical gutters few boxes cross; the boxes that do cross one
-    (titles, an abstract) cut the page into bands, and within a band the columns are read left
-    to right, each top to bottom. A table's short cells do not make columns: its rows stay lines.
-    """
-    gutters = _gutters(boxes)
-    spanning = sorted((b for b in boxes if any(b[1] < g < b[3] for g in gutters)), key=lambda b: b[2])
-    ordered: list[list[Any]] = []
-    upper = float("-inf")
-    for cut in [*spanning, None]:
-        lower = cut[2] if cut is not None else float("inf")
-        band = [b for b in boxes if upper <= (b[2] + b[4]) / 2 < lower and not any(b is s for s in spanning)]
-        columns: list[list[list[Any]]] = [[] for _ in range(len(gutters) + 1)]
-        for box in band:
-            columns[sum((box[1] + box[3]) / 2 > g for g in gutters)].append(box)
-        for column in columns:
-            ordered += _lines(column)
-        if cut is not None:
-            ordered += _lines([cut])
-            upper = (cut[2] + cut[4]) / 2 + 1e-6
-    return ordered
-
-
-def _gutters(boxes: list[list[Any]]) -> list[float]:
-    """x positions of the gaps between text columns: runs that at most 10% of the boxes cross,
-    in the middle of the page, with columns of line-length boxes on both sides (at most 3 columns)."""
-    left, right = min(b[1] for b in boxes), max(b[3] for b in boxes)
-    width = right - left
-    if width <= 0 or len(boxes) < 6:
-        return []
-    coverage = [0] * (int(width) + 1)
-    for b in boxes:
-        for x in range(int(b[1] - left), int(b[3] - left) + 1):
-            coverage[x] += 1
-    allowed = max(1, len(boxes) // 10)
-    runs, start = [], None
-    for x in range(int(0.15 * width), int(0.85 * width) + 1):
-        if coverage[x] <= allowed:
-            start = x if start is None else start
-        elif start is not None:
-            runs.append((start, x))
-            start = None
-    if start is not None:
-        runs.append((start, int(0.85 * width)))
-    gutters = [left + (a + b) / 2 for a, b in runs if b - a >= max(10, 0.01 * width)][:2]
-    edges = [left, *gutters, right]
-    for lo, hi in itertools.pairwise(edges):
-        inside = sorted(b[3] - b[1] for b in boxes if lo <= (b[1] + b[3]) / 2 < hi)
-        if not inside or inside[len(inside) // 2] < 0.5 * (hi - lo):
-            return []  # short cells: a table, whose rows must stay lines
-    return gutters
-
-
-def _lines(boxes: list[list[Any]]) -> list[list[Any]]:
-    """Boxes whose middles are level form one line; lines top to bottom, each left to right.
-
-    Each box is compared with the line's last box, not the line's union: on a skewed scan the
-    union grows with every box until it swallows the lines above and below.
-    """
-    lines: list[list[list[Any]]] = []
-    for box in sorted(boxes, key=lambda b: b[2] + b[4]):
-        middle, height = (box[2] + box[4]) / 2, box[4] - box[2]
-        for line in lines:
-            ref = line[-1]
-            if abs((ref[2] + ref[4]) / 2 - middle) < 0.5 * min(ref[4] - ref[2], height):
-                line.append(box)
-                break
-        else:
-            lines.append([box])
-    merged = []
-    for line in lines:
-        line.sort(key=lambda b: b[1])
-        merged.append(
-            [
-                " ".join(b[0] for b in line),
-                min(b[1] for b in line),
-                min(b[2] for b in line),
-                max(b[3] for b in line),
-                max(b[4] for b in line),
-                min(b[5] for b in line),
-            ]
-        )
-    return merged
-
-
 def limit_self(memory_bytes: int, ocr_memory_bytes: int) -> None:
     """Cap this process's address space and forbid core dumps, before any PDF byte is parsed.
 
@@ -505,10 +380,59 @@ def _ocr_memory() -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-def run(request: dict[str, Any], emit: Any) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from verdict import judge
+def geometry(request: dict[str, Any], emit: Any) -> None:
+    """For each page asked about: its size, and the rectangles of each of its passages."""
+    import pypdfium2 as pdfium
 
+    pages = sibling("page_geometry")
+    document = pdfium.PdfDocument(request["path"], password=request.get("password"))
+    for number, passages in request["pages"].items():
+        page = document[int(number) - 1]
+        textpage = page.get_textpage()
+        emit(
+            {
+                "event": "geometry",
+                "page": int(number),
+                "size": list(page.get_size()),
+                "rects": [pages.passage_rects(textpage, text) for text in passages],
+            }
+        )
+    emit({"event": "done"})
+
+
+def render(request: dict[str, Any], emit: Any) -> None:
+    """One page as a PNG (base64), no larger than MAX_OCR_PIXELS."""
+    import base64
+
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(request["path"], password=request.get("password"))
+    number = int(request["page"])
+    if not 1 <= number <= len(document):
+        raise Refused("not_readable_pdf", f"the document has {len(document)} pages, not {number}")
+    page = document[number - 1]
+    width, height = page.get_size()
+    scale = min(float(request["scale"]), math.sqrt(MAX_OCR_PIXELS / max(width * height, 1.0)))
+    buffer = io.BytesIO()
+    page.render(scale=scale).to_pil().save(buffer, "PNG")
+    emit(
+        {
+            "event": "image",
+            "png": base64.b64encode(buffer.getvalue()).decode(),
+            "size": [width, height],
+            "scale": scale,
+            "pages": len(document),
+        }
+    )
+
+
+def run(request: dict[str, Any], emit: Any) -> None:
+    mode = request.get("mode", "extract")
+    if mode == "geometry":
+        return geometry(request, emit)
+    if mode == "render":
+        return render(request, emit)
+    judge = sibling("verdict").judge
     handler = _CountingHandler()
     for name in ("pypdf", "fontTools", "pdfminer"):
         logger = logging.getLogger(name)
@@ -527,6 +451,8 @@ def run(request: dict[str, Any], emit: Any) -> None:
         else:
             ocr = ""
         page = engines.read(index, ocr, int(request.get("ocr_dpi", 200)), emit)
+        if engines.pdfium is not None:
+            page["size"] = [round(v, 2) for v in engines.pdfium[index].get_size()]
         room = int(request["max_chars"]) - chars
         if len(page["text"]) > room:
             page["text"], truncated = page["text"][: max(0, room)], True

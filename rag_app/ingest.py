@@ -19,6 +19,8 @@ from typing import Any, Literal
 from langchain_core.documents import Document
 
 from loaders import LoaderError, LoadLimits, load
+from loaders.page_geometry import ocr_rects
+from loaders.pdf import page_geometry
 from rag_app.chunking import ChunkingConfig, TokenCounter, chunk_documents
 from rag_app.embeddings import LocalEmbeddings
 from rag_app.store import FaissStore
@@ -119,6 +121,38 @@ class _Prepared:
     documents: list[Document] = field(default_factory=list)
     chunks: list[Document] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+
+
+def locate_on_pages(
+    path: Path, password: str | None, pages: list[Document], chunks: list[Document], limits: LoadLimits
+) -> None:
+    """Give each PDF chunk its page size and the rectangles it covers there (``page_size``,
+    ``highlights``: PDF points, origin bottom-left), for the page viewer and the JSON output.
+
+    OCR'd pages use their OCR line boxes; the others ask PDFium, in the sandboxed worker. A page that
+    cannot be measured simply has no highlights: the passage is indexed all the same.
+    """
+    ocr_lines = {d.metadata["page"]: d.metadata["ocr_lines"] for d in pages if d.metadata.get("ocr_lines")}
+    sizes = {d.metadata["page"]: d.metadata["page_size"] for d in pages if d.metadata.get("page_size")}
+    wanted: dict[int, list[str]] = {}
+    for chunk in chunks:
+        page = chunk.metadata["page"]
+        if page in ocr_lines:
+            chunk.metadata["highlights"] = ocr_rects(ocr_lines[page], chunk.page_content)
+        else:
+            wanted.setdefault(page, []).append(chunk.page_content)
+    try:
+        geometry = page_geometry(path, wanted, password=password, limits=limits) if wanted else {}
+    except LoaderError:
+        geometry = {}
+    cursor: dict[int, int] = {}
+    for chunk in chunks:
+        page = chunk.metadata["page"]
+        if page in geometry:
+            chunk.metadata["highlights"] = geometry[page][1][cursor.get(page, 0)]
+            cursor[page] = cursor.get(page, 0) + 1
+        if page in sizes:
+            chunk.metadata["page_size"] = sizes[page]
 
 
 def embedded_text(chunk: Document) -> str:
@@ -230,6 +264,8 @@ class Pipeline:
             out.seconds["load"] = time.perf_counter() - started
         started = time.perf_counter()
         out.chunks = chunk_documents(out.documents, self.counter, self.config)
+        if out.documents and out.documents[0].metadata.get("file_type") == "pdf":
+            locate_on_pages(item.path, self.password, out.documents, out.chunks, self.limits)
         out.seconds["chunk"] = time.perf_counter() - started
         if not out.chunks:
             out.outcome = FileOutcome(
@@ -279,6 +315,7 @@ class Pipeline:
             "extractors": outcome.extractors,
             "unreadable_pages": outcome.unreadable_pages,
         }
+        self.store.keep_original(prepared.sha256, item.path)
         self.store.add_file(item.source, prepared.sha256, chunks, vectors, info=info)
         prepared.seconds["store"] = time.perf_counter() - started
         return outcome

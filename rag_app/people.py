@@ -24,7 +24,7 @@ from rag_app.answer import Answer, AnswerEvent
 from rag_app.health import HealthReport
 from rag_app.ingest import IngestReport, InputFile, ProgressFn
 from rag_app.retrieval import RetrievalResult
-from rag_app.service import RagService
+from rag_app.service import PageView, RagService
 from rag_app.settings import Settings
 from rag_app.store import FaissStore
 
@@ -171,6 +171,9 @@ class Person:
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.service.embed_queries(texts)
+
+    def page_view(self, chunk_id: str, page: int | None = None, zoom: float = 1.0) -> PageView:
+        return self.service.page_view(chunk_id, page, zoom)
 
 
 class People:

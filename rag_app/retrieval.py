@@ -46,6 +46,10 @@ class Passage:
     """The score that put the passage at its rank (see ``RetrievalResult.rank_by``)."""
     collection: str | None = None
     """"library" for a passage of the owner's shared library; None for the person's own documents."""
+    page_size: list[float] | None = None
+    """PDF passages: the page's width and height in points."""
+    highlights: list[list[float]] | None = None
+    """PDF passages: rectangles [x0, y0, x1, y1] in points (origin bottom-left) covering the passage."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -136,8 +140,8 @@ class Searcher:
         embeddings: LocalEmbeddings,
         *,
         mode: str = "auto",
-        dense_weight: float = 0.7,
-        numeric_dense_weight: float = 0.5,
+        dense_weight: float = 0.8,
+        numeric_dense_weight: float = 0.8,
         reranker: Any = None,
         library: FaissStore | None = None,
     ) -> None:
@@ -202,6 +206,8 @@ class Searcher:
                     meta.get("extractor"),
                     round(item.rank_score, 6),
                     LIBRARY if item.collection == 1 else None,
+                    meta.get("page_size"),
+                    meta.get("highlights"),
                 )
             )
         scores = [p.rank_score for p in passages if p.rank_score is not None]

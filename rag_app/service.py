@@ -25,6 +25,7 @@ from rag_app.embeddings import LocalEmbeddings, embeddings_for
 from rag_app.health import HealthReport, check_health
 from rag_app.ingest import FileOutcome, IngestReport, InputFile, Pipeline, ProgressFn, collect_files
 from rag_app.llm import Backend, parse_backend
+from rag_app.pages import PageView, view_of
 from rag_app.rerank import Qwen3Reranker
 from rag_app.retrieval import RagRetriever, RetrievalResult, Searcher
 from rag_app.settings import Settings
@@ -41,6 +42,7 @@ __all__ = [
     "IngestReport",
     "InputFile",
     "KnowledgeBase",
+    "PageView",
     "RagService",
     "RetrievalResult",
     "StoreError",
@@ -68,6 +70,7 @@ class KnowledgeBase(Protocol):
     def stats(self) -> dict[str, Any]: ...
     def health(self) -> HealthReport: ...
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+    def page_view(self, chunk_id: str, page: int | None = None, zoom: float = 1.0) -> PageView: ...
 
 
 def reranker_for(spec: str | None) -> Qwen3Reranker | None:
@@ -280,3 +283,15 @@ class RagService:
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Query vectors as the retriever computes them (instruction included for Qwen3)."""
         return self.embeddings.encode_queries(list(texts))
+
+    def page_view(self, chunk_id: str, page: int | None = None, zoom: float = 1.0) -> PageView:
+        """The page a passage stands on (or ``page`` of its document), with the passage marked; for a text
+        file, the passage within its text. The chunk is looked up in this knowledge base (and its library)
+        only: what another person stored cannot be shown, whatever id is asked for."""
+        for store in (self.store, self._library):
+            if store is None:
+                continue
+            found = store.get_by_ids([chunk_id])
+            if found:
+                return view_of(found[0], store, page, zoom)
+        raise ValueError("that passage is not in your documents")

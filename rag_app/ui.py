@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
 import inspect
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +14,17 @@ from typing import Any
 
 import gradio as gr
 import pandas as pd
+from PIL import Image
 
-from rag_app.service import Answer, HealthReport, InputFile, KnowledgeBase, RetrievalResult, StoreError
+from rag_app.service import (
+    Answer,
+    HealthReport,
+    InputFile,
+    KnowledgeBase,
+    PageView,
+    RetrievalResult,
+    StoreError,
+)
 from rag_app.settings import Settings
 
 CSS = """
@@ -23,6 +34,8 @@ CSS = """
 .passage .text {white-space: pre-wrap; font-size: 0.9em;}
 .ambiguity {background: #fff4ce; color: #5c4400; border: 1px solid #e0b400; padding: 8px; border-radius: 6px;}
 .fallback {background: #fde8e8; color: #7a1c1c; padding: 6px 10px; border-radius: 6px;}
+.text-view {white-space: pre-wrap; font-size: 0.9em; max-height: 420px; overflow-y: auto;}
+.text-view mark {background: #ffd60060;}
 """
 GREEN, AMBER = "#2e9d4f", "#c98a00"
 
@@ -127,6 +140,24 @@ def render_summary(stats: dict[str, Any], health: HealthReport) -> str:
     return "\n\n".join(lines)
 
 
+def passage_choices(result: RetrievalResult) -> Any:
+    """The passages as choices to open: labelled like their citations, valued by chunk id (looked up
+    in the asker's own knowledge base, never used as a path)."""
+    choices = [
+        (f"[{p.rank}] {p.source}" + (f", page {p.page}" if p.page else ""), p.chunk_id)
+        for p in result.passages
+    ]
+    return gr.Radio(choices=choices, value=None)
+
+
+def viewer_outputs(view: PageView, chunk_id: str) -> tuple[Any, ...]:
+    """What the viewer shows: a page image, or a text passage in its surroundings."""
+    state = {"chunk_id": chunk_id, "page": view.page, "pages": view.pages}
+    if view.png is not None:
+        return Image.open(io.BytesIO(view.png)), "", state
+    return None, view.html or "", state
+
+
 def vector_frame(vector: list[float], label: str, n: int = 50) -> pd.DataFrame:
     return pd.DataFrame({"dimension": list(range(min(n, len(vector)))), "value": vector[:n], "query": label})
 
@@ -197,7 +228,42 @@ def build_app(settings: Settings, service: KnowledgeBase) -> gr.Blocks:
                 history[-1]["content"] = render_answer(value)
                 result_json = value.to_json(base.model_info())
             assert retrieval is not None
-            yield history, render_passages(retrieval), result_json, ""
+            yield history, render_passages(retrieval), result_json, "", passage_choices(retrieval)
+
+    @_plainly
+    def open_passage(chunk_id: str | None, zoom: float, request: gr.Request) -> tuple[Any, ...]:
+        if not chunk_id:
+            return gr.update(), gr.update(), None
+        return viewer_outputs(kb(request).page_view(chunk_id, None, zoom), chunk_id)
+
+    def page_api(chunk_id: str, page: int | None, zoom: float, request: gr.Request) -> dict[str, Any]:
+        """A passage's page for scripts: the image as base64 PNG (PDFs) or the marked text (HTML)."""
+        try:
+            view = kb(request).page_view(chunk_id, page, zoom)
+        except (ValueError, StoreError) as exc:
+            raise gr.Error(str(exc)) from exc
+        return {
+            "source": view.source,
+            "page": view.page,
+            "pages": view.pages,
+            "highlighted": view.highlighted,
+            "png_base64": base64.b64encode(view.png).decode() if view.png else None,
+            "html": view.html,
+        }
+
+    def turn(step: int, viewing: dict[str, Any] | None, zoom: float, request: gr.Request) -> tuple[Any, ...]:
+        if not viewing or not viewing.get("pages"):
+            raise gr.Error("Open a passage of a PDF first.")
+        page = min(max(1, viewing["page"] + step), viewing["pages"])
+        return viewer_outputs(kb(request).page_view(viewing["chunk_id"], page, zoom), viewing["chunk_id"])
+
+    @_plainly
+    def turn_back(viewing: dict[str, Any] | None, zoom: float, request: gr.Request) -> tuple[Any, ...]:
+        return turn(-1, viewing, zoom, request)
+
+    @_plainly
+    def turn_on(viewing: dict[str, Any] | None, zoom: float, request: gr.Request) -> tuple[Any, ...]:
+        return turn(1, viewing, zoom, request)
 
     @_plainly
     def upload(
@@ -259,6 +325,16 @@ def build_app(settings: Settings, service: KnowledgeBase) -> gr.Blocks:
                 send = gr.Button("Ask", variant="primary", elem_id="ask")
             with gr.Column(scale=2):
                 passages = gr.HTML("<p>Retrieved passages appear here.</p>", elem_id="passages")
+                opener = gr.Radio(
+                    label="Open a passage where it stands in its document", choices=[], elem_id="open-passage"
+                )
+                with gr.Row():
+                    previous_page = gr.Button("◀ Previous page", size="sm", elem_id="previous-page")
+                    next_page = gr.Button("Next page ▶", size="sm", elem_id="next-page")
+                    zoom = gr.Slider(0.5, 3.0, value=1.0, step=0.25, label="Zoom", elem_id="zoom")
+                page_image = gr.Image(label="Page", type="pil", interactive=False, elem_id="page-view")
+                text_view = gr.HTML(elem_id="text-view")
+                viewing = gr.State(None)
                 with gr.Accordion("Raw result (JSON)", open=False):
                     raw = gr.JSON(label="result")
         with gr.Tab("Documents"):
@@ -286,8 +362,15 @@ def build_app(settings: Settings, service: KnowledgeBase) -> gr.Blocks:
             plot = gr.BarPlot(x="dimension", y="value", color="query", height=300, label="First 50 values")
             values = gr.Dataframe(label="First 50 values", interactive=False)
 
-        send.click(ask, [question, chat], [chat, passages, raw, question], api_name="ask")
-        question.submit(ask, [question, chat], [chat, passages, raw, question], api_name=False)
+        asked = [chat, passages, raw, question, opener]
+        send.click(ask, [question, chat], asked, api_name="ask")
+        question.submit(ask, [question, chat], asked, api_name=False)
+        shown = [page_image, text_view, viewing]
+        opener.change(open_passage, [opener, zoom], shown, api_name=False)
+        gr.api(page_api, api_name="page")
+        zoom.release(open_passage, [opener, zoom], shown, api_name=False)
+        previous_page.click(turn_back, [viewing, zoom], shown, api_name=False)
+        next_page.click(turn_on, [viewing, zoom], shown, api_name=False)
         index.click(upload, [files, password], [outcomes, docs, summary, chosen], api_name="upload")
         remove.click(delete, [chosen], [docs, summary, chosen], api_name="delete")
         show.click(inspect_vectors, [first, second], [vec_summary, plot, values], api_name="inspect")

@@ -11,6 +11,7 @@ Layout of a store folder::
     manifest.json        model, dimensions, chunking (written once, when the store is created)
     docstore.sqlite      texts, references, the file ledger, the BM25 lexicon, segment list (WAL)
     segments/seg-*.faiss IndexIDMap2(IndexFlatIP) files, written once each, memory-mapped
+    blobs/<sha256>       the indexed files themselves, by content, for the page viewer
     LOCK                 the writers' lock file
 
 Any other file is ignored: nothing here unpickles anything.
@@ -18,6 +19,8 @@ Any other file is ignored: nothing here unpickles anything.
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import tempfile
 import threading
@@ -41,6 +44,7 @@ from rag_app.store.manifest import MANIFEST, Manifest, read_manifest, write_mani
 from rag_app.store.segments import SEGMENTS, CompactionPolicy, Segment, SegmentFiles, plan_compaction
 
 EXACT_LIMIT = 200_000
+BLOBS = "blobs"
 TokensFn = Callable[[str], list[str]]
 
 
@@ -162,6 +166,7 @@ class SegmentStore:
             for name in (MANIFEST, DOCSTORE, f"{DOCSTORE}-wal", f"{DOCSTORE}-shm"):
                 (root / name).unlink(missing_ok=True)
             shutil.rmtree(root / SEGMENTS, ignore_errors=True)
+            shutil.rmtree(root / BLOBS, ignore_errors=True)
 
     # ---- opening and staying current ---------------------------------------------------
 
@@ -266,7 +271,13 @@ class SegmentStore:
         pages = {c.metadata.get("page") for c in chunks} - {None}
         ledger = (source, sha256, len(chunks), len(pages) or None, info or {})
         with self._writing() as db:
-            return self._add(db, new, vectors, ledger=ledger)
+            before = db.file(source)
+            added = self._add(db, new, vectors, ledger=ledger)
+            if before is not None and before["sha256"] != sha256:
+                self._forget_original(
+                    db, before["sha256"]
+                )  # the replaced version's copy, unless another file has it
+            return added
 
     def _add(
         self,
@@ -328,7 +339,37 @@ class SegmentStore:
                 db.delete_file(source)
                 if removed or known:
                     db.bump_generation()
+            if known is not None:
+                self._forget_original(db, known["sha256"])
             return removed
+
+    # ---- the original files, kept for the page viewer -------------------------------------
+
+    def keep_original(self, sha256: str, path: Path) -> None:
+        """Keep a copy of an indexed file, named by its content (a file indexed twice is kept once)."""
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise ValueError(f"not a sha256: {sha256!r}")
+        with self._writer.held(self.on_wait):
+            target = self.root / BLOBS / sha256
+            if target.is_file():
+                return
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{sha256}.{os.getpid()}.tmp")
+            shutil.copyfile(path, tmp)
+            with tmp.open("rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+
+    def original(self, sha256: str) -> Path | None:
+        """The kept copy of a file, found by its content hash alone (never by a name or a path)."""
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            return None
+        path = self.root / BLOBS / sha256
+        return path if path.is_file() else None
+
+    def _forget_original(self, db: Docstore, sha256: str) -> None:
+        if re.fullmatch(r"[0-9a-f]{64}", sha256) and db.source_with_sha(sha256) is None:
+            (self.root / BLOBS / sha256).unlink(missing_ok=True)
 
     def delete_chunks(self, chunk_ids: Sequence[str]) -> int:
         with self._writing() as db, db.transaction():

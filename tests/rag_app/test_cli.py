@@ -101,6 +101,10 @@ def test_query_json_contract(fixture_store):
         assert item["page"] in GOOD[item["source"]] and item["extractor"] == READ_BY.get(
             item["source"], "pdfium"
         )
+        width, height = item["page_size"]  # where the passage stands: PDF points, origin bottom-left
+        assert item["highlights"] and all(
+            0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height for x0, y0, x1, y1 in item["highlights"]
+        )
 
 
 def test_pages_are_one_based_in_the_store_and_say_what_read_them(fixture_store):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,6 +11,7 @@ from rag_app.answer import Answer
 from rag_app.citations import Citation
 from rag_app.health import HealthReport
 from rag_app.ingest import FileOutcome, IngestReport, InputFile
+from rag_app.pages import PageView
 from rag_app.retrieval import Passage, RetrievalResult, ambiguity_verdict
 from rag_app.settings import Settings
 from rag_app.thresholds import MINILM
@@ -99,7 +99,10 @@ class FakeKnowledgeBase:
         vectors = np.array([[1.0, 0.0, 0.0, 0.0], [0.6, 0.8, 0.0, 0.0]][: len(texts)], np.float32)
         return vectors
 
-    def upload_path(self, tmp: Path, name: str, text: str) -> Path:
-        path = tmp / name
-        path.write_text(text)
-        return path
+    def page_view(self, chunk_id: str, page: int | None = None, zoom: float = 1.0) -> PageView:
+        self.calls.append(("page_view", chunk_id))
+        if chunk_id not in ("c1", "c2"):
+            raise ValueError("that passage is not in your documents")
+        return PageView(
+            "notes.md", None, None, html="<div class='text-view'>before <mark>Passage two</mark></div>"
+        )

@@ -25,11 +25,25 @@ def app(tmp_path_factory):
 
 def test_ask_shows_the_answer_and_escaped_passages(app):
     _service, client = app
-    history, passages_html, result, cleared = client.predict("What is in the guide?", [], api_name="/ask")
+    history, passages_html, result, cleared, choices = client.predict(
+        "What is in the guide?", [], api_name="/ask"
+    )
     assert history[-1]["role"] == "assistant" and cleared == ""
     assert result["answer"] == "Canned answer [1]." and result["citations"][0]["source"] == "guide.pdf"
     assert "&lt;b&gt;one&lt;/b&gt;" in passages_html and "<b>one</b>" not in passages_html
     assert "Top-3 ambiguity" in passages_html  # 0.81 vs 0.80 is under the 0.02 gap
+    assert [c[1] for c in choices["choices"]] == ["c1", "c2"] and choices["choices"][0][
+        0
+    ] == "[1] guide.pdf, page 2"
+
+
+def test_a_passage_opens_where_it_stands_and_only_ones_own(app):
+    service, client = app
+    view = client.predict("c2", None, 1.0, api_name="/page")
+    assert "<mark>Passage two</mark>" in view["html"] and view["png_base64"] is None
+    assert ("page_view", "c2") in service.calls
+    with pytest.raises(Exception, match="not in your documents"):
+        client.predict("someone-elses-chunk", None, 1.0, api_name="/page")
 
 
 def test_upload_goes_through_the_service(app, tmp_path):

@@ -19,7 +19,8 @@ def test_upload_ask_and_see_passages(running_app, browser, tmp_path):
 
     demo, _ = running_app
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(demo.local_url, wait_until="networkidle")
+    page.goto(demo.local_url)
+    expect(page.locator("#banner")).to_contain_text("Embedding model", timeout=60_000)
     assert "Embedding model" in page.locator("#banner").inner_text()
 
     page.get_by_role("tab", name="Documents").click()
@@ -63,7 +64,8 @@ def test_an_image_in_a_passage_is_never_fetched_by_the_browser(running_app, brow
     page = browser.new_page()
     fetched: list[str] = []
     page.on("request", lambda request: fetched.append(request.url))
-    page.goto(demo.local_url, wait_until="networkidle")
+    page.goto(demo.local_url)
+    expect(page.locator("#banner")).to_contain_text("Embedding model", timeout=60_000)
     page.get_by_role("tab", name="Documents").click()
     page.locator("#upload input[type=file]").set_input_files([str(note)])
     expect(page.locator("#upload")).to_contain_text(re.compile(r"otters\s*\.md\s*[\d.]+\s*B"), timeout=60_000)
@@ -77,3 +79,36 @@ def test_an_image_in_a_passage_is_never_fetched_by_the_browser(running_app, brow
     assert "pixel.png" in chat.inner_text()  # the address is shown, as text
     assert chat.locator("img").count() == 0
     assert not [url for url in fetched if url.startswith("http://127.0.0.1:9/")]
+
+
+def test_a_citation_opens_its_page_with_the_passage_highlighted(running_app, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    demo, _ = running_app
+    page = browser.new_page(viewport={"width": 1500, "height": 1400})
+    page.goto(demo.local_url)
+    expect(page.locator("#banner")).to_contain_text("Embedding model", timeout=60_000)
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#upload input[type=file]").set_input_files([str(SAMPLE_DOCS / "rag-app-guide.pdf")])
+    expect(page.locator("#upload")).to_contain_text(
+        re.compile(r"rag-app-guide\s*\.pdf\s*[\d.]+\s*KB"), timeout=60_000
+    )
+    page.locator("#index").click()
+    expect(page.locator("#outcomes")).to_contain_text(re.compile("indexed|skipped"), timeout=120_000)
+    page.get_by_role("tab", name="Chat").click()
+    page.locator("#question textarea").fill("How long does the warranty of the demo kit last?")
+    page.locator("#ask").click()
+    expect(page.locator("#chat")).to_contain_text("24 months", timeout=120_000)
+    first = page.locator("#open-passage label").first
+    expect(first).to_contain_text("[1] rag-app-guide.pdf, page 4")
+    first.click()
+    image = page.locator("#page-view img")
+    expect(image).to_be_visible(timeout=60_000)
+    assert image.evaluate("img => img.naturalWidth") > 500
+    target = (
+        ROOT / "docs" / "page-viewer.png"
+        if os.environ.get("RAG_UPDATE_SCREENSHOT")
+        else tmp_path / "viewer.png"
+    )
+    page.screenshot(path=str(target), full_page=True)
+    assert target.stat().st_size > 10_000

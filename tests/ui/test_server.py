@@ -37,7 +37,7 @@ def text_of(message) -> str:
 
 
 def ask(client, question):
-    history, passages_html, result, _ = client.predict(question, [], api_name="/ask")
+    history, passages_html, result, _, _ = client.predict(question, [], api_name="/ask")
     return history, passages_html, result
 
 
