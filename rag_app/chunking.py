@@ -45,8 +45,8 @@ class ChunkingConfig:
     min_chars: int = 5
     paragraph_min_tokens: int | None = 16
     """A blank line ends the chunk once it holds this many tokens (None: ignore paragraphs)."""
-    tables: bool = True
-    """Chunk tables row by row under their header (False: as prose)."""
+    tables: bool = False
+    """Chunk tables row by row under their header (False: as prose, the default; see Settings)."""
     context: bool = True
     """Give chunks their document's title and section heading as context (embedded, not shown)."""
 

@@ -31,6 +31,12 @@ def _common(parser: argparse.ArgumentParser, *, store_required: bool = True) -> 
         choices=["auto", "dense", "lexical", "hybrid", "fused"],
         help="retrieval mode (auto: fused cosine and BM25, BM25 alone for CJK on an English-only model)",
     )
+    parser.add_argument(
+        "--vector-store", choices=["faiss", "milvus"], help="where vectors live (default faiss, in --store)"
+    )
+    parser.add_argument(
+        "--milvus-uri", help="./kb.db (Milvus Lite) or http://host:19530 (token from RAG_MILVUS_TOKEN)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
 
 
@@ -125,6 +131,8 @@ def settings_from(args: argparse.Namespace):
         "host",
         "port",
         "ocr",
+        "vector_store",
+        "milvus_uri",
     )
     return Settings.from_env(**{n: getattr(args, n, None) for n in names})
 
@@ -258,9 +266,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     for item in documents:
         pages = f", {item['pages']} pages" if item["pages"] else ""
         print(f"{item['source']}: {item['chunks']} chunks{pages}")
+    held = "kept by Milvus" if stats["index_bytes"] is None else f"{stats['index_bytes']:,} bytes"
     print(
         f"{stats['vectors']} vectors x {stats['dimensions']} dims ({stats['model']}); index "
-        f"{stats['index_bytes']:,} bytes (N x d x 4 = {stats['estimate_bytes']:,}); search {stats['search']}"
+        f"{held} (N x d x 4 = {stats['estimate_bytes']:,}); search {stats['search']}"
     )
     return EXIT_OK
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -240,8 +240,28 @@ class Qwen3Embeddings(LocalEmbeddings):
         super()._check_dimensions(resolved)
 
 
-def embeddings_for(model: str = models.AUTO, **kwargs: Any) -> LocalEmbeddings:
-    """The right wrapper for a model setting: Qwen3Embeddings for Qwen3 models, else LocalEmbeddings."""
+if TYPE_CHECKING:
+    from rag_app.served_embeddings import ServedEmbeddings
+
+    AppEmbeddings = LocalEmbeddings | ServedEmbeddings
+    """What the app embeds with: a model in this process or one behind an embedding server."""
+
+
+def embeddings_for(model: str = models.AUTO, *, api_key: str | None = None, **kwargs: Any) -> AppEmbeddings:
+    """The right wrapper for a model setting: ServedEmbeddings for ``openai:BASE_URL#MODEL``,
+    Qwen3Embeddings for Qwen3 models, else LocalEmbeddings. ``api_key``: for a served model."""
+    if model.startswith("openai:"):
+        from rag_app.served_embeddings import ServedEmbeddings, parse_spec
+
+        base_url, served = parse_spec(model)
+        return ServedEmbeddings(
+            base_url=base_url,
+            served_model=served,
+            api_key=api_key,
+            dimensions=kwargs.get("dimensions"),
+            batch_size=kwargs.get("batch_size") or 32,
+            **({"batch_tokens": kwargs["batch_tokens"]} if kwargs.get("batch_tokens") else {}),
+        )
     resolved = models.resolve_embedding_model(model)
     if resolved.family == "qwen3":
         kwargs.setdefault("dimensions", min(1024, resolved.native_dimensions))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag_app.store import FaissStore
+from rag_app.store import KnowledgeStore
 
 SHORT_CHARS = 40
 LONG_CHARS = 2500
@@ -24,7 +24,7 @@ class HealthReport:
     advice: list[str] = field(default_factory=list)
 
 
-def check_health(store: FaissStore, seed: int = 0) -> HealthReport:
+def check_health(store: KnowledgeStore, seed: int = 0) -> HealthReport:
     # Lengths and the sampled vectors come from one read under the store's lock, so a delete
     # running meanwhile cannot remove a vector between choosing it and reading it. Only the
     # sample is read: copying a 100k-vector index after every upload would dominate.

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.documents import Document
 
@@ -22,14 +22,17 @@ from loaders import LoaderError, LoadLimits, load
 from loaders.page_geometry import ocr_rects
 from loaders.pdf import page_geometry
 from rag_app.chunking import ChunkingConfig, TokenCounter, chunk_documents
-from rag_app.embeddings import LocalEmbeddings
-from rag_app.store import FaissStore
+from rag_app.served_embeddings import EmbeddingServerError
+from rag_app.store import KnowledgeStore
 
 ProgressFn = Callable[[float, str], None]
 """Called as ``progress(fraction_done, description)``."""
 
 Status = Literal["indexed", "skipped", "rejected"]
 STAGES = ("hash", "load", "chunk", "embed", "store")
+
+if TYPE_CHECKING:
+    from rag_app.embeddings import AppEmbeddings
 
 
 @dataclass
@@ -174,8 +177,8 @@ class Pipeline:
 
     def __init__(
         self,
-        store: FaissStore,
-        embeddings: LocalEmbeddings,
+        store: KnowledgeStore,
+        embeddings: AppEmbeddings,
         counter: TokenCounter,
         config: ChunkingConfig,
         *,
@@ -192,6 +195,7 @@ class Pipeline:
         self.limits = limits or LoadLimits()
         self.ocr = ocr
         self.progress = progress
+        self._server_down: str | None = None
 
     def run(self, files: Sequence[InputFile]) -> IngestReport:
         """Index each file; a bad file is reported with its reason and never stops the batch."""
@@ -293,9 +297,14 @@ class Pipeline:
                 (number + 0.1 + 0.9 * done / count) / total, f"embedding {item.source}: {done}/{count} chunks"
             )
 
+        if self._server_down is not None:  # retrying a server that just failed would only add waiting
+            return FileOutcome(item.source, "rejected", reason=f"not embedded: {self._server_down}")
         started = time.perf_counter()
         try:
             vectors = self.embeddings.encode_documents([embedded_text(c) for c in chunks], progress=on_batch)
+        except EmbeddingServerError as exc:
+            self._server_down = str(exc)
+            return FileOutcome(item.source, "rejected", reason=f"embedding failed: {exc}")
         except (RuntimeError, ValueError) as exc:
             return FileOutcome(item.source, "rejected", reason=f"embedding failed: {exc}")
         prepared.seconds["embed"] = time.perf_counter() - started

@@ -26,7 +26,8 @@ from rag_app.ingest import IngestReport, InputFile, ProgressFn
 from rag_app.retrieval import RetrievalResult
 from rag_app.service import PageView, RagService
 from rag_app.settings import Settings
-from rag_app.store import FaissStore
+from rag_app.store import KnowledgeStore, open_store
+from rag_app.store.backends import milvus_uri
 
 
 class LimitExceeded(ValueError):
@@ -193,11 +194,11 @@ class People:
         self._usage: dict[str | None, _Usage] = {}
         self._lock = threading.Lock()
 
-    def library(self) -> FaissStore | None:
+    def library(self) -> KnowledgeStore | None:
         """The owner's library, opened read-only (the app never writes to it), refused if another model built it."""
         if self._library_dir is None:
             return None
-        store = FaissStore.load(self._library_dir, self._base.embeddings)
+        store = open_store(self.settings, self._base.embeddings, store_dir=self._library_dir)
         if store.manifest is None:
             raise ValueError(
                 f"--library {self._library_dir}: no knowledge base there (build one with `rag-app ingest`)"
@@ -223,7 +224,11 @@ class People:
             service = RagService(settings, embeddings=self._base.embeddings, backend=self._base.backend)
             return Person(service, self.limits, usage, can_write=False)
         folder = Path(self.settings.store_dir) / "people" / person_id(user)
-        settings = self.settings.model_copy(update={"store_dir": folder})
+        # With Milvus, everyone's collections live behind the owner's URI (one Milvus Lite file, not
+        # one per person), each named from the person's folder.
+        settings = self.settings.model_copy(
+            update={"store_dir": folder, "milvus_uri": milvus_uri(self.settings), "milvus_collection": None}
+        )
         service = RagService(
             settings, embeddings=self._base.embeddings, backend=self._base.backend, library=library
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
@@ -14,8 +14,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 
 from loaders.scripts import cjk_share
-from rag_app.embeddings import LocalEmbeddings
-from rag_app.store import FaissStore, Hit
+from rag_app.store import Hit, KnowledgeStore
 from rag_app.thresholds import ModelThresholds, thresholds_for
 
 LIBRARY = "library"
@@ -29,6 +28,9 @@ FUSED_GAP = 0.02
 RERANK_GAP = 0.05
 RERANK_DEPTH = 4
 """With a reranker, this many times ``k`` candidates are ranked first, and the reranker picks ``k``."""
+
+if TYPE_CHECKING:
+    from rag_app.embeddings import AppEmbeddings
 
 
 @dataclass
@@ -136,14 +138,14 @@ class Searcher:
 
     def __init__(
         self,
-        store: FaissStore,
-        embeddings: LocalEmbeddings,
+        store: KnowledgeStore,
+        embeddings: AppEmbeddings,
         *,
         mode: str = "auto",
         dense_weight: float = 0.8,
         numeric_dense_weight: float = 0.8,
         reranker: Any = None,
-        library: FaissStore | None = None,
+        library: KnowledgeStore | None = None,
     ) -> None:
         """``reranker``: a ``rag_app.rerank.Qwen3Reranker`` (anything with ``scores(query, texts)``).
         ``library``: a read-only store searched alongside ``store``; its passages say so."""

@@ -14,14 +14,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from loaders import LoadLimits
 from rag_app.answer import MAX_QUESTION_CHARS, Answer, AnswerEvent, AnswerPipeline
 from rag_app.chunking import ChunkingConfig
-from rag_app.embeddings import LocalEmbeddings, embeddings_for
+from rag_app.embeddings import embeddings_for
 from rag_app.health import HealthReport, check_health
 from rag_app.ingest import FileOutcome, IngestReport, InputFile, Pipeline, ProgressFn, collect_files
 from rag_app.llm import Backend, parse_backend
@@ -29,8 +29,11 @@ from rag_app.pages import PageView, view_of
 from rag_app.rerank import Qwen3Reranker
 from rag_app.retrieval import RagRetriever, RetrievalResult, Searcher
 from rag_app.settings import Settings
-from rag_app.store import FaissStore, StoreError
+from rag_app.store import KnowledgeStore, StoreError, open_store
 from rag_app.threads import prepare_server_process
+
+if TYPE_CHECKING:
+    from rag_app.embeddings import AppEmbeddings
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +95,11 @@ class RagService:
         self,
         settings: Settings,
         *,
-        embeddings: LocalEmbeddings | None = None,
+        embeddings: AppEmbeddings | None = None,
         backend: Backend | None = None,
         rebuild: bool = False,
         on_wait: Callable[[str], None] | None = None,
-        library: FaissStore | None = None,
+        library: KnowledgeStore | None = None,
     ) -> None:
         """``on_wait`` hears when a write has to wait for another process writing to the store;
         ``library``: a read-only store searched alongside this one (see ``rag_app.people``)."""
@@ -114,13 +117,14 @@ class RagService:
     # ---- the parts, built on first use ------------------------------------------------------
 
     @cached_property
-    def embeddings(self) -> LocalEmbeddings:
+    def embeddings(self) -> AppEmbeddings:
         """The embedding wrapper; constructing it reads the model's config, never its weights."""
         if self._embeddings is not None:
             return self._embeddings
         s = self.settings
         return embeddings_for(
             s.embedding_model,
+            api_key=s.secret("embedding_api_key"),
             dimensions=s.dimensions,
             device=s.device,
             dtype=s.dtype,
@@ -129,15 +133,13 @@ class RagService:
         )
 
     @cached_property
-    def store(self) -> FaissStore:
+    def store(self) -> KnowledgeStore:
         """The store, opened from its manifest alone (no model check: see ``checked_store``)."""
-        if self._rebuild:
-            FaissStore.wipe(self.settings.store_dir)
-        store = FaissStore.load(self.settings.store_dir, self.embeddings)
+        store = open_store(self.settings, self.embeddings, rebuild=self._rebuild)
         store.on_wait = self._on_wait
         return store
 
-    def checked_store(self) -> FaissStore:
+    def checked_store(self) -> KnowledgeStore:
         """The store, refused if it was built with another model than this service's."""
         emb = self.embeddings
         self.store.check_model(emb.resolved.name, emb.output_dimensions)

@@ -131,8 +131,12 @@ def render_summary(stats: dict[str, Any], health: HealthReport) -> str:
     spread = "n/a" if health.mean_pairwise_cosine is None else f"{health.mean_pairwise_cosine:.2f}"
     lines = [
         f"**{stats['files']} documents · {stats['vectors']} chunks · {stats['dimensions']} dimensions**",
-        f"Index holds {stats['index_bytes']:,} bytes; N × d × 4 = {stats['estimate_bytes']:,} bytes "
-        f"({stats['search']}).",
+        (
+            f"Index holds {stats['index_bytes']:,} bytes; "
+            if stats["index_bytes"] is not None
+            else "Index kept by Milvus; "
+        )
+        + f"N × d × 4 = {stats['estimate_bytes']:,} bytes ({stats['search']}).",
         f"Health: {health.short_chunks} very short, {health.long_chunks} very long chunks, "
         f"{health.near_duplicate_pairs} near-duplicate pairs, mean pairwise cosine {spread}.",
         *[f"- {a}" for a in health.advice],

@@ -34,7 +34,8 @@ def migrate_if_needed(root: Path, writer: WriterLock) -> None:
 
 
 def _migrate(root: Path, writer: WriterLock) -> None:
-    from rag_app.store.segment_store import NewChunk, SegmentStore
+    from rag_app.store.records import NewChunk
+    from rag_app.store.segment_store import SegmentStore
 
     name = (root / "CURRENT").read_text().strip()
     if not name.startswith("gen-") or "/" in name or "\\" in name or ".." in name:

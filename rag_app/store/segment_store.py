@@ -19,15 +19,12 @@ Any other file is ignored: nothing here unpickles anything.
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,38 +38,13 @@ from rag_app.store.docstore import DOCSTORE, Docstore
 from rag_app.store.errors import DamagedStoreError, StoreError
 from rag_app.store.lock import WriterLock
 from rag_app.store.manifest import MANIFEST, Manifest, read_manifest, write_manifest
+from rag_app.store.originals import Originals
+from rag_app.store.records import Hit, NewChunk
 from rag_app.store.segments import SEGMENTS, CompactionPolicy, Segment, SegmentFiles, plan_compaction
 
 EXACT_LIMIT = 200_000
 BLOBS = "blobs"
 TokensFn = Callable[[str], list[str]]
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result: the stored record and its cosine to the query."""
-
-    fid: int
-    score: float
-    record: dict[str, Any]
-
-    def to_document(self) -> Document:
-        return Document(
-            page_content=self.record["text"],
-            metadata={**self.record["metadata"], "score": self.score},
-            id=self.record["chunk_id"],
-        )
-
-
-@dataclass(frozen=True)
-class NewChunk:
-    """A chunk to store: its text, what is embedded and indexed besides it, and who holds it."""
-
-    text: str
-    chunk_id: str
-    source: str
-    metadata: dict[str, Any]
-    context: str = ""
 
 
 def _default_tokens(text: str) -> list[str]:
@@ -347,29 +319,16 @@ class SegmentStore:
 
     def keep_original(self, sha256: str, path: Path) -> None:
         """Keep a copy of an indexed file, named by its content (a file indexed twice is kept once)."""
-        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
-            raise ValueError(f"not a sha256: {sha256!r}")
         with self._writer.held(self.on_wait):
-            target = self.root / BLOBS / sha256
-            if target.is_file():
-                return
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{sha256}.{os.getpid()}.tmp")
-            shutil.copyfile(path, tmp)
-            with tmp.open("rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
+            Originals(self.root / BLOBS).keep(sha256, path)
 
     def original(self, sha256: str) -> Path | None:
         """The kept copy of a file, found by its content hash alone (never by a name or a path)."""
-        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
-            return None
-        path = self.root / BLOBS / sha256
-        return path if path.is_file() else None
+        return Originals(self.root / BLOBS).path(sha256)
 
     def _forget_original(self, db: Docstore, sha256: str) -> None:
-        if re.fullmatch(r"[0-9a-f]{64}", sha256) and db.source_with_sha(sha256) is None:
-            (self.root / BLOBS / sha256).unlink(missing_ok=True)
+        if db.source_with_sha(sha256) is None:
+            Originals(self.root / BLOBS).forget(sha256)
 
     def delete_chunks(self, chunk_ids: Sequence[str]) -> int:
         with self._writing() as db, db.transaction():
@@ -536,6 +495,15 @@ class SegmentStore:
             scores = vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
             by_id = dict(zip(found, scores.tolist(), strict=True))
             return self._hits([(f, by_id[f]) for f in fids if f in by_id])
+
+    def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
+        """Stored chunks by chunk id, as documents (ids not stored are left out)."""
+        with self._lock:
+            self._refresh()
+            if self._db is None:
+                return []
+            fids = [f for f in (self._db.fid_for_chunk(i) for i in ids) if f is not None]
+            return [hit.to_document() for hit in self._hits([(f, 1.0) for f in fids])]
 
     def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
         """(id, BM25 score) of the best ``k`` texts for ``query``, from the store's own index."""

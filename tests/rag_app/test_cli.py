@@ -201,3 +201,36 @@ def test_ask_json_has_answer_citations_and_the_query_fields(fixture_store):
     assert data["backend"].startswith("extractive") and len(data["results"]) == 3
     for citation in data["citations"]:
         assert citation["source"] in GOOD and citation["page"] in GOOD[citation["source"]]
+
+
+def test_the_same_commands_on_milvus_lite_give_the_same_answers_as_on_faiss(tmp_path):
+    """`--vector-store milvus`: same ingest report, same JSON, same cosines; list and delete work."""
+    outputs = {}
+    for backend in ("faiss", "milvus"):
+        store = str(tmp_path / backend)
+        flags = ("--store", store, "--vector-store", backend)
+        ingest = rag_app("ingest", *flags, str(ROOT / "sample_docs"))
+        assert ingest.returncode == 0, ingest.stderr
+        query = rag_app(
+            "query", *flags, "--mode", "dense", "-k", "4", "--json", "What does the warranty cover?"
+        )
+        assert query.returncode == 0, query.stderr
+        listed = rag_app("list", *flags)
+        deleted = rag_app("delete", *flags, "everyday.md")
+        after = rag_app("list", *flags)
+        outputs[backend] = (
+            ingest.stdout,
+            json.loads(query.stdout),
+            listed.stdout,
+            deleted.returncode,
+            after.stdout,
+        )
+    faiss_out, milvus_out = outputs["faiss"], outputs["milvus"]
+    assert milvus_out[0] == faiss_out[0]
+    ours, theirs = faiss_out[1]["results"], milvus_out[1]["results"]
+    assert [(r["source"], r["page"], r["text"]) for r in theirs] == [
+        (r["source"], r["page"], r["text"]) for r in ours
+    ]
+    assert [r["score"] for r in theirs] == pytest.approx([r["score"] for r in ours], abs=1e-5)
+    assert milvus_out[3] == 0 and "everyday.md" in milvus_out[2] and "everyday.md" not in milvus_out[4]
+    assert "Milvus" in milvus_out[4] and (tmp_path / "milvus" / "milvus.db").exists()

@@ -21,6 +21,7 @@ RUNTIME_ONLY = {
     "accelerate": "transformers needs it to load SmolLM2's GGUF file",
     "cryptography": "pypdf needs it to open AES-encrypted PDFs",
     "onnxruntime": "rapidocr runs its models on it",
+    "milvus-lite": "pymilvus runs Milvus Lite from it for a ./file.db URI",
 }
 # Imported only where present, never required.
 OPTIONAL_IMPORTS = {"flash_attn": "used for Qwen3 on CUDA when installed"}

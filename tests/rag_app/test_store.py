@@ -1,4 +1,6 @@
-"""The FAISS store: honest cosines, shared texts, incremental persistence, locking, compaction."""
+"""The FAISS store's own machinery: files on disk, segments, locking, compaction, legacy stores.
+
+What every backend must do (cosines, shared texts, replace, delete) is in ``test_store_backends.py``."""
 
 from __future__ import annotations
 
@@ -12,43 +14,7 @@ import pytest
 
 from rag_app.store import DamagedStoreError, FaissStore, StoreBusyError, StoreMismatchError
 from rag_app.store.lock import WriterLock
-from tests.rag_app.store_helpers import DIM, add, chunks_for, fake_embedding, open_store, unit_vectors
-
-
-def test_scores_are_true_cosines():
-    store = open_store()
-    texts = ["alpha beta", "gamma delta", "epsilon"]
-    add(store, "a.txt", texts)
-    query = unit_vectors(["alpha beta"])[0]
-    hits = store.search(query, 3)
-    expected = unit_vectors(texts) @ query
-    assert hits[0].record["text"] == "alpha beta"
-    assert hits[0].score == pytest.approx(1.0, abs=1e-5)
-    assert sorted(h.score for h in hits) == pytest.approx(sorted(expected), abs=1e-5)
-
-
-def test_identical_chunks_are_stored_once_and_show_their_remaining_holder():
-    store = open_store()
-    add(store, "a.txt", ["only in a", "shared passage"], sha="A")  # page 2 of a.txt
-    add(store, "b.txt", ["shared passage", "only in b"], sha="B")  # page 1 of b.txt
-    assert len(store) == 3
-    store.delete_file("a.txt")
-    assert len(store) == 2
-    texts = {r["text"]: r for _, r in store.all_records()}
-    assert set(texts) == {"shared passage", "only in b"}
-    shared = texts["shared passage"]["metadata"]
-    assert (shared["source"], shared["page"]) == ("b.txt", 1)  # b's page, not a's
-
-
-def test_changed_file_replaces_its_old_chunks():
-    store = open_store()
-    add(store, "a.txt", ["old one", "old two"], sha="v1")
-    assert store.file_state("a.txt", "v1") == "same"
-    assert store.file_state("a.txt", "v2") == "changed"
-    add(store, "a.txt", ["new one", "old two"], sha="v2")
-    assert sorted(r["text"] for _, r in store.all_records()) == ["new one", "old two"]
-    assert store.list_files()[0]["sha256"] == "v2"
-    assert store.list_files()[0]["chunks"] == 2
+from tests.rag_app.store_helpers import DIM, add, fake_embedding, open_store, unit_vectors
 
 
 def test_every_change_is_on_disk_without_a_save(tmp_path):
@@ -296,10 +262,3 @@ def test_langchain_vectorstore_interface_and_interop():
     assert relevance[0][1] == pytest.approx(ours[0][1], abs=1e-5)  # cosine, not the flipped default
     assert store.get_by_ids([docs[0].id])[0].page_content == "apples are fruit"
     assert store.delete([docs[0].id]) and len(store) == 1
-
-
-def test_new_store_needs_a_model_before_its_first_write(tmp_path):
-    store = FaissStore(fake_embedding(), path=tmp_path / "s")
-    assert len(store) == 0 and store.list_files() == [] and not (tmp_path / "s").exists()
-    with pytest.raises(Exception, match="say which model"):
-        store.add_file("a.txt", "sha", chunks_for("a.txt", ["x y z"]), unit_vectors(["x y z"]))
