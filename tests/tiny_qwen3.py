@@ -55,3 +55,41 @@ def build_tiny_qwen3(folder: Path, *, hidden_size: int = 64, layers: int = 2) ->
     )
     Qwen3Model(config).save_pretrained(folder)
     return folder
+
+
+def add_sentence_transformers_files(folder: Path) -> Path:
+    """Make a tiny Qwen3 servable by sentence-transformers-based servers (Infinity) as Qwen3-Embedding
+    is: last-token pooling, then L2 normalisation. The tokenizer class is named the way transformers 4
+    (which such servers pin) knows it."""
+    import json
+
+    hidden = json.loads((folder / "config.json").read_text())["hidden_size"]
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+    ]
+    (folder / "modules.json").write_text(json.dumps(modules))
+    (folder / "1_Pooling").mkdir(exist_ok=True)
+    (folder / "1_Pooling" / "config.json").write_text(
+        # Every mode named: sentence-transformers turns mean pooling on unless told otherwise.
+        json.dumps(
+            {
+                "word_embedding_dimension": hidden,
+                "pooling_mode_cls_token": False,
+                "pooling_mode_mean_tokens": False,
+                "pooling_mode_max_tokens": False,
+                "pooling_mode_mean_sqrt_len_tokens": False,
+                "pooling_mode_weightedmean_tokens": False,
+                "pooling_mode_lasttoken": True,
+                "include_prompt": True,
+            }
+        )
+    )
+    (folder / "2_Normalize").mkdir(exist_ok=True)
+    (folder / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 512}))
+    config_path = folder / "tokenizer_config.json"
+    config = json.loads(config_path.read_text())
+    config["tokenizer_class"] = "PreTrainedTokenizerFast"
+    config_path.write_text(json.dumps(config))
+    return folder

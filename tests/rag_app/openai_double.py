@@ -92,3 +92,76 @@ class FakeChatServer:
             self.gate.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+class FakeEmbeddingServer:
+    """Test double: an OpenAI-compatible ``/v1/embeddings`` server with no model behind it, for the
+    server behaviours a real one will not show on demand. Each text's vector is a fixed random one
+    (seeded by the text) of ``native`` dimensions, deliberately not unit length.
+
+    ``dimensions``: "honour" (cut as asked), "reject" (400, as vLLM does for a model not started
+    Matryoshka-capable) or "ignore" (as llama.cpp does). ``fail_first``: that many requests get a
+    503 with ``Retry-After: 0`` before any succeeds. ``short_by``: vectors left out of each answer."""
+
+    def __init__(
+        self, *, native: int = 48, dimensions: str = "honour", fail_first: int = 0, short_by: int = 0
+    ) -> None:
+        self.native = native
+        self.dimensions = dimensions
+        self.fail_first = fail_first
+        self.short_by = short_by
+        self.requests: list[dict] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def send_json(self, status: int, payload: dict, headers: dict | None = None) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.requests.append(body)
+                if len(outer.requests) <= outer.fail_first:
+                    self.send_json(503, {"error": {"message": "loading"}}, {"Retry-After": "0"})
+                    return
+                wanted = body.get("dimensions")
+                if wanted is not None and outer.dimensions == "reject":
+                    self.send_json(400, {"error": {"message": "Model does not support matryoshka"}})
+                    return
+                vectors = [outer.raw_vector(text) for text in body["input"]]
+                if wanted is not None and outer.dimensions == "honour":
+                    vectors = [v[:wanted] for v in vectors]
+                vectors = vectors[: len(vectors) - outer.short_by]
+                data = [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)]
+                self.send_json(200, {"object": "list", "data": data, "model": body["model"]})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def raw_vector(self, text: str) -> list[float]:
+        import hashlib
+        import random
+
+        rng = random.Random(hashlib.blake2b(text.encode()).digest())
+        return [rng.gauss(0, 3) for _ in range(self.native)]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeEmbeddingServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
