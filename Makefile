@@ -47,11 +47,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP)
+bench: $(STAMP) $(EMBED_VENV)/.installed
 	$(BIN)/python benchmarks/embed_throughput.py
 	$(BIN)/python benchmarks/search_latency.py
 	$(BIN)/python benchmarks/eval_retrieval.py
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/eval_answers.py
+	$(BIN)/python benchmarks/ocr_accuracy.py
+	$(BIN)/python benchmarks/store_growth.py
+	$(BIN)/python benchmarks/page_viewer.py
+	$(BIN)/python benchmarks/load_test.py
+	$(BIN)/python benchmarks/scale_out.py
 	$(BIN)/python benchmarks/report.py
 
 clean:

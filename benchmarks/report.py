@@ -9,13 +9,19 @@ import json
 
 from common import RESULTS, ROOT
 
-ORDER = ["embed_throughput", "search_latency", "eval_retrieval", "ingest"]
-COMMANDS = {
-    "embed_throughput": ".venv/bin/python benchmarks/embed_throughput.py",
-    "search_latency": ".venv/bin/python benchmarks/search_latency.py",
-    "eval_retrieval": ".venv/bin/python benchmarks/eval_retrieval.py",
-    "ingest": ".venv/bin/python benchmarks/ingest.py",
-}
+ORDER = [
+    "eval_retrieval",
+    "eval_answers",
+    "ocr_accuracy",
+    "ingest",
+    "embed_throughput",
+    "search_latency",
+    "store_growth",
+    "page_viewer",
+    "load_test",
+    "scale_out",
+]
+COMMANDS = {name: f".venv/bin/python benchmarks/{name}.py" for name in ORDER}
 
 
 def plots() -> list[str]:

@@ -13,6 +13,12 @@ import re
 from dataclasses import dataclass
 
 _FIGURE = re.compile(r"^\(?[-−–—]?\$?\(?[\d][\d,]*(?:\.\d+)?\)?%?\)?$|^[—–-]+$|^\$$|^%$")
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
+    r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_DATE = re.compile(rf"\b{_MONTH}\.?\s+\d{{1,2}},?\s+(?:19|20)\d{{2}}\b")
+_YEARS_ONLY = re.compile(r"^\s*(?:(?:19|20)\d{2}\s*)+$")
 MAX_HEADER_LINES = 14
 MAX_LABEL_CHARS = 120
 
@@ -40,7 +46,11 @@ def figures_in(line: str) -> int:
 
 
 def is_row(line: str) -> bool:
-    return figures_in(line) >= 2 and len(line) <= 240
+    """Two or more figures at the end of a short line; column headings of dates ("July 1, 2023 June 25,
+    2022") or years ("2023 2022") are a header, not a row."""
+    if len(line) > 240 or _YEARS_ONLY.match(line):
+        return False
+    return figures_in(_DATE.sub(" ", line)) >= 2
 
 
 def _is_label(line: str) -> bool:
