@@ -6,18 +6,17 @@ shared through :func:`rag_app.models.load_encoder`'s cache.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from prompts.embedding import DEFAULT_QUERY_TASK, format_query
 from rag_app import models
 from rag_app.chunking import HFTokenCounter, hf_token_counter
+from rag_app.embedding_methods import ArrayEmbeddings
 from rag_app.models import ResolvedModel
 
 ProgressCallback = Callable[[int, int], None]
@@ -27,7 +26,7 @@ _counters: dict[str, HFTokenCounter] = {}
 _counters_lock = threading.Lock()
 
 
-class LocalEmbeddings(BaseModel, Embeddings):
+class LocalEmbeddings(BaseModel, ArrayEmbeddings):
     """Embeddings from a local Hugging Face model folder, with the pooling the folder declares.
 
     Qwen3 models get left padding, last-token pooling and the query instruction; encoder
@@ -202,20 +201,6 @@ class LocalEmbeddings(BaseModel, Embeddings):
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.encode([self.query_text(t) for t in texts])
-
-    # ---- LangChain interface ------------------------------------------------------------
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.encode_documents(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.encode_queries([text])[0].tolist()
-
-    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        return await asyncio.to_thread(self.embed_documents, texts)
-
-    async def aembed_query(self, text: str) -> list[float]:
-        return await asyncio.to_thread(self.embed_query, text)
 
 
 class Qwen3Embeddings(LocalEmbeddings):

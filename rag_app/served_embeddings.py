@@ -17,7 +17,6 @@ the key, if the server wants one, comes from ``RAG_EMBEDDING_API_KEY``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import threading
@@ -27,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
 from loaders.scripts import CJK_RUN
 from prompts.embedding import DEFAULT_QUERY_TASK, format_query
+from rag_app.embedding_methods import ArrayEmbeddings
 from rag_app.models import ResolvedModel
 
 log = logging.getLogger(__name__)
@@ -69,7 +68,7 @@ class ApproxTokenCounter:
         return 2
 
 
-class ServedEmbeddings(BaseModel, Embeddings):
+class ServedEmbeddings(BaseModel, ArrayEmbeddings):
     """A served embedding model as a LangChain ``Embeddings``; vectors are unit length.
 
     >>> emb = ServedEmbeddings(base_url="http://gpu:8080/v1", served_model="Qwen/Qwen3-Embedding-4B")
@@ -301,20 +300,6 @@ class ServedEmbeddings(BaseModel, Embeddings):
         raise EmbeddingServerError(
             f"the embedding server at {self.base_url} {last} ({self.retries + 1} tries)"
         )
-
-    # ---- LangChain interface ------------------------------------------------------------
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.encode_documents(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.encode_queries([text])[0].tolist()
-
-    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        return await asyncio.to_thread(self.embed_documents, texts)
-
-    async def aembed_query(self, text: str) -> list[float]:
-        return await asyncio.to_thread(self.embed_query, text)
 
 
 def _retry_after(response: Any, default: float) -> float:

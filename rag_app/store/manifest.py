@@ -82,3 +82,21 @@ def read_manifest(root: Path) -> Manifest | None:
 
 def write_manifest(root: Path, manifest: Manifest) -> None:
     write_synced(root / MANIFEST, json.dumps(asdict(manifest), indent=2, ensure_ascii=False).encode())
+
+
+class ManifestFacts:
+    """What a store says of itself, read from its manifest (nothing until the first file is added)."""
+
+    manifest: Manifest | None
+
+    @property
+    def model_name(self) -> str | None:
+        return self.manifest.model if self.manifest else None
+
+    @property
+    def dimensions(self) -> int | None:
+        return self.manifest.dimensions if self.manifest else None
+
+    @property
+    def chunking(self) -> dict[str, Any]:
+        return self.manifest.chunking if self.manifest else {}

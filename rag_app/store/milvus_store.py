@@ -42,7 +42,7 @@ from langchain_core.embeddings import Embeddings
 from rag_app.ids import text_key
 from rag_app.store.errors import StoreError
 from rag_app.store.langchain_doors import LangChainDoors
-from rag_app.store.manifest import Manifest
+from rag_app.store.manifest import Manifest, ManifestFacts
 from rag_app.store.originals import Originals
 from rag_app.store.records import Hit, NewChunk
 
@@ -115,7 +115,7 @@ def redact(uri: str) -> str:
     return re.sub(r"//[^/@]*@", "//", uri)
 
 
-class MilvusBackend:
+class MilvusBackend(ManifestFacts):
     """The store protocol on Milvus, without LangChain."""
 
     def __init__(
@@ -160,18 +160,6 @@ class MilvusBackend:
     @property
     def where(self) -> str:
         return f"{redact(self.uri)} (collection {self.collection})"
-
-    @property
-    def model_name(self) -> str | None:
-        return self.manifest.model if self.manifest else None
-
-    @property
-    def dimensions(self) -> int | None:
-        return self.manifest.dimensions if self.manifest else None
-
-    @property
-    def chunking(self) -> dict[str, Any]:
-        return self.manifest.chunking if self.manifest else {}
 
     def _name(self, part: str) -> str:
         return f"{self.collection}_{part}"

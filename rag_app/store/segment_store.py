@@ -37,7 +37,7 @@ from rag_app.store.approx import DerivedIndex, gpu_count
 from rag_app.store.docstore import DOCSTORE, Docstore
 from rag_app.store.errors import DamagedStoreError, StoreError
 from rag_app.store.lock import WriterLock
-from rag_app.store.manifest import MANIFEST, Manifest, read_manifest, write_manifest
+from rag_app.store.manifest import MANIFEST, Manifest, ManifestFacts, read_manifest, write_manifest
 from rag_app.store.originals import Originals
 from rag_app.store.records import Hit, NewChunk
 from rag_app.store.segments import SEGMENTS, CompactionPolicy, Segment, SegmentFiles, plan_compaction
@@ -53,7 +53,7 @@ def _default_tokens(text: str) -> list[str]:
     return tokenize(text)
 
 
-class SegmentStore:
+class SegmentStore(ManifestFacts):
     """The store itself, without LangChain: the protocol every backend implements."""
 
     def __init__(
@@ -101,18 +101,6 @@ class SegmentStore:
         self.derived = DerivedIndex(self.dimensions or 1, m=hnsw_m, ef_search=hnsw_ef_search)
 
     # ---- what it is ------------------------------------------------------------------------
-
-    @property
-    def model_name(self) -> str | None:
-        return self.manifest.model if self.manifest else None
-
-    @property
-    def dimensions(self) -> int | None:
-        return self.manifest.dimensions if self.manifest else None
-
-    @property
-    def chunking(self) -> dict[str, Any]:
-        return self.manifest.chunking if self.manifest else {}
 
     @property
     def path(self) -> Path:
