@@ -55,3 +55,24 @@ def test_off_by_default_a_table_is_cut_like_prose(minilm_counter):
     config = ChunkingConfig(max_tokens=64, overlap_tokens=0, context=False)
     chunks = chunk_documents([page("\n".join([HEADER, *ROWS]), 1)], minilm_counter, config)
     assert sum(c.page_content.startswith(HEADER) for c in chunks) == 1
+
+
+def test_a_table_across_a_page_break_in_a_real_pdf_keeps_its_header_and_labels(tmp_path, minilm_counter):
+    """The PDF is written here (Helvetica, one line per row) and read by the app's own loader."""
+    from loaders import load
+    from tests.fixtures.pdf_writer import text_pdf
+
+    path = tmp_path / "10q.pdf"
+    path.write_bytes(text_pdf(["\n".join([PROSE, HEADER, *ROWS[:8]]), "\n".join(ROWS[8:])]))
+    pages = load(path, ocr=False)
+    assert [d.metadata["page"] for d in pages] == [1, 2]
+    config = ChunkingConfig(max_tokens=64, overlap_tokens=0, tables=True, context=False)
+    chunks = chunk_documents(pages, minilm_counter, config)
+    table = [c for c in chunks if "net sales" in c.page_content]
+    assert {c.metadata["page"] for c in table} == {1, 2}
+    for chunk in table:
+        lines = chunk.page_content.split("\n")
+        assert lines[:3] == HEADER.split("\n"), chunk.page_content
+        assert all(line in ROWS for line in lines[3:])  # whole rows, each with its label
+    rows_seen = [line for c in table for line in c.page_content.split("\n")[3:]]
+    assert rows_seen == ROWS
