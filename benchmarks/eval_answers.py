@@ -4,7 +4,7 @@ pipeline. Backends: the extractive answer; the bundled SmolLM2 with and without 
 anchor, the naive LangChain pattern (retriever | "stuff" prompt | the same SmolLM2; no gate, no check). Also the
 CMRC 2018 trial with the extractive answer, and the calibration of the check's threshold and the answer floor.
 
-Run: .venv/bin/python benchmarks/eval_answers.py [--limit N]
+Run: .venv/bin/python benchmarks/eval_answers.py [--limit N] [--cmrc-only]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import EVAL, save
+from common import EVAL, RESULTS, save
 
 REFUSAL = re.compile(
     r"do not seem to contain|do not contain|not (?:mentioned|provided|stated)|I (?:don't|do not) know", re.I
@@ -273,8 +273,17 @@ def main() -> None:
     parser.add_argument(
         "--limit", type=int, help="first N answerable and N unanswerable questions (and N CMRC)"
     )
+    parser.add_argument(
+        "--cmrc-only",
+        action="store_true",
+        help="rerun the CMRC trial only; keep the ClapNQ results of docs/bench/eval_answers.json",
+    )
     args = parser.parse_args()
-    clap, cmrc = run_clapnq(args.limit), run_cmrc(args.limit)
+    if args.cmrc_only:
+        clap = json.loads((RESULTS / "eval_answers.json").read_text())["clapnq"]
+    else:
+        clap = run_clapnq(args.limit)
+    cmrc = run_cmrc(args.limit)
     save("eval_answers", {"clapnq": clap, "cmrc": cmrc}, report(clap, cmrc))
 
 

@@ -18,6 +18,7 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from prompts.answer import NO_ANSWER_TEXT
+from rag_app.bm25 import tokenize
 from rag_app.citations import Citation, citations_for, format_passages
 from rag_app.extractive import extractive_answer
 from rag_app.llm import Backend
@@ -61,6 +62,38 @@ class Answer:
         }
 
 
+LEXICAL_FLOOR = 0.2
+"""Share of a question's words (CJK: character pairs) the best passage must hold when the embedding
+model cannot read the question's language. Measured on CMRC 2018 (300 trial questions, BM25 ranking):
+it refuses 1.7% of questions whose top passage is the right one, and 99.7% of questions set against
+the top passage of another question."""
+
+
+def question_coverage(question: str, passage: str) -> float:
+    """Share of the question's terms found in the passage: words, and for CJK runs character pairs
+    (single characters only when the question has no pair)."""
+    tokens = tokenize(question)
+    terms = {t for t in tokens if t.isascii() or len(t) > 1} or set(tokens)
+    return len(terms & set(tokenize(passage))) / len(terms) if terms else 0.0
+
+
+def _refusal(retrieval: RetrievalResult, best: float) -> str | None:
+    """Why the documents do not seem to answer the question, or None. The cosine floor where the
+    model reads the question; where it cannot (``evidence == "lexical"``) its cosines mean nothing,
+    so the best passage must share enough of the question's words instead."""
+    if retrieval.evidence == "lexical":
+        coverage = question_coverage(retrieval.query, retrieval.passages[0].text)
+        if coverage < LEXICAL_FLOOR:
+            return (
+                f"The best passage holds {coverage:.0%} of the question's words, under {LEXICAL_FLOOR:.0%}."
+            )
+        return None
+    floor = retrieval.thresholds.answer_floor
+    if best < floor:
+        return f"The best passage scored {best:.2f}, under {floor}."
+    return None
+
+
 @dataclass
 class AnswerPipeline:
     backend: Backend
@@ -85,9 +118,8 @@ class AnswerPipeline:
                 ),
             )
             return
-        floor = retrieval.thresholds.answer_floor
-        if best < floor:
-            text = f"{NO_ANSWER_TEXT} (The best passage scored {best:.2f}, under {floor}.)"
+        if (why := _refusal(retrieval, best)) is not None:
+            text = f"{NO_ANSWER_TEXT} ({why})"
             yield "done", Answer(text, [], backend.name, retrieval, notices, grounded=False, refused=True)
             return
         name, draft = backend.name, None

@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-k", dest="top_k", type=int, help="passages to return (default 5)")
         p.add_argument("--json", action="store_true", help="print one JSON object")
         if name == "ask":
-            p.add_argument("--llm", help="smollm2, none, hf:PATH_OR_NAME, openai:BASE_URL#MODEL, or auto")
+            p.add_argument(
+                "--llm", help="auto (extractive), none, smollm2, hf:PATH_OR_NAME or openai:BASE_URL#MODEL"
+            )
 
     p = sub.add_parser("list", help="list indexed documents (loads no model)")
     _common(p)

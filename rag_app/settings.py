@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     reranker: str | None = None
     """Off by default. ``hf:PATH_OR_NAME`` (a local Qwen3-Reranker) or ``http://HOST:PORT[#MODEL]`` (a served /rerank)."""
     llm: str = "auto"
-    """Answer backend: ``auto``, ``none``, ``smollm2``, ``hf:PATH_OR_NAME`` or ``openai:BASE_URL#MODEL``."""
+    """Answer backend: ``auto`` (extractive, measured best of what ships), ``none``, ``smollm2``,
+    ``hf:PATH_OR_NAME`` or ``openai:BASE_URL#MODEL``."""
     openai_api_key: SecretStr | None = None
     """Key for an ``openai:`` answer backend."""
     pdf_password: SecretStr | None = None

@@ -206,3 +206,19 @@ def test_users_lcel_chain_with_our_retriever_and_an_openai_server(sample_service
         assert "Beijing" in result["answer"] and len(result["documents"]) == 2 and result["grounded"]
         prompt = server.requests[0]["messages"][-1]["content"]
         assert "[1]" in prompt and "capital of China" in prompt
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [("图书馆周六几点开门？", False), ("长城有多长？", False), ("火星上有多少颗卫星？", True)],
+)
+def test_a_question_the_model_cannot_read_is_gated_by_its_words_not_by_meaningless_cosines(
+    sample_service, question, refused
+):
+    # The bundled model is English-only: its cosines for Chinese say nothing, in either direction.
+    retrieval = sample_service.query(question)
+    assert retrieval.evidence == "lexical"
+    answer = answer_with(retrieval, parse_backend("none"))
+    assert answer.refused is refused
+    if not refused:
+        assert answer.grounded and answer.citations[0].source == "everyday_zh.txt"
