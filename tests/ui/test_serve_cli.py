@@ -23,8 +23,8 @@ def serve(*args: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--share"], "--share without --auth would let anyone"),
-        (["--auth", "nopassword"], "--auth must be USER:PASS"),
+        (["--share"], "--share without accounts would let anyone"),
+        (["--auth", "nopassword"], "--auth and RAG_AUTH must be USER:PASS"),
     ],
 )
 def test_refusals(args, message):
