@@ -183,10 +183,12 @@ same random {DIM}-dim unit vectors in files of {FILE_CHUNKS:,} chunks, 50 querie
 | chunks | add all (s) FAISS / Milvus Lite | FAISS search p50 / p95 (ms) | Milvus Lite search p50 / p95 (ms) | Milvus / FAISS p50 | same top-5 |
 |---|---|---|---|---|---|
 {table}{embed_line}
-On one machine, Milvus Lite only costs: it is the same exact search behind a local gRPC hop. It is here so
-that the same code reaches a Milvus cluster (`--milvus-uri http://host:19530`), where the index, the
-memory and the replicas live on other machines; a served embedding model likewise only pays off when
-the server has a GPU (see docs/deploy.md).
+On one machine Milvus Lite only costs: its exact search is many times slower than FAISS's (brute force
+inside Lite, which indexes nothing but FLAT, behind a local gRPC hop), and it inserts several times slower. It is
+here so that the same code reaches a Milvus server or cluster (`--milvus-uri http://host:19530`), where HNSW or
+IVF indexes, the memory and the replicas live on other machines. A served embedding model likewise only pays off
+when the server has a GPU: on the same 2 cores the server and the app compete, and the HTTP and JSON cost on top
+(see docs/deploy.md).
 """
     save("scale_out", {"stores": rows, "served_embeddings": embed}, markdown)
 
