@@ -4,21 +4,35 @@ and the served wrappers answer LangChain identically."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 
 class ArrayEmbeddings(Embeddings):
-    """Implement ``encode_documents`` and ``encode_queries`` (unit-length float32 rows); LangChain's
-    four methods follow."""
+    """Implement ``encode`` (unit-length float32 rows) and ``query_text``; the document and query
+    methods, ours and LangChain's, follow."""
 
-    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+    progress: Callable[[int, int], None] | None
+
+    def encode(
+        self, texts: Sequence[str], *, progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
         raise NotImplementedError
+
+    def query_text(self, text: str) -> str:
+        raise NotImplementedError
+
+    def encode_documents(
+        self, texts: Sequence[str], *, progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
+        """Document vectors; ``progress`` defaults to the object's ``progress`` field."""
+        return self.encode(texts, progress=progress or self.progress)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        raise NotImplementedError
+        """Query vectors, each query with its instruction where the model wants one."""
+        return self.encode([self.query_text(t) for t in texts])
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode_documents(texts).tolist()

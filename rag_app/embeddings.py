@@ -193,15 +193,6 @@ class LocalEmbeddings(BaseModel, ArrayEmbeddings):
             start += size
         return batches
 
-    def encode_documents(
-        self, texts: Sequence[str], *, progress: ProgressCallback | None = None
-    ) -> np.ndarray:
-        """Document vectors; ``progress`` defaults to the object's ``progress`` field."""
-        return self.encode(texts, progress=progress or self.progress)
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.encode([self.query_text(t) for t in texts])
-
 
 class Qwen3Embeddings(LocalEmbeddings):
     """Qwen3-Embedding as its authors use it, as a LangChain ``Embeddings``.

@@ -206,14 +206,6 @@ class ServedEmbeddings(BaseModel, ArrayEmbeddings):
             used += size
         return batches
 
-    def encode_documents(
-        self, texts: Sequence[str], *, progress: ProgressCallback | None = None
-    ) -> np.ndarray:
-        return self.encode(texts, progress=progress or self.progress)
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.encode([self.query_text(t) for t in texts])
-
     # ---- the wire -----------------------------------------------------------------------
 
     def _http(self) -> Any:

@@ -44,7 +44,7 @@ from rag_app.store.errors import StoreError
 from rag_app.store.langchain_doors import LangChainDoors
 from rag_app.store.manifest import Manifest, ManifestFacts
 from rag_app.store.originals import Originals
-from rag_app.store.records import Hit, NewChunk
+from rag_app.store.records import Hit, NewChunk, new_chunks, page_count
 
 TokensFn = Callable[[str], list[str]]
 TEXT_BYTES = 65_535  # Milvus's VARCHAR limit
@@ -349,17 +349,7 @@ class MilvusBackend(ManifestFacts):
         info: dict[str, Any] | None = None,
     ) -> int:
         """Index one file's chunks, replacing whatever an older version of it left."""
-        new = [
-            NewChunk(
-                c.page_content,
-                c.metadata["chunk_id"],
-                source,
-                dict(c.metadata),
-                c.metadata.get("context", ""),
-            )
-            for c in chunks
-        ]
-        pages = {c.metadata.get("page") for c in chunks} - {None}
+        new, pages = new_chunks(source, chunks), page_count(chunks)
         with self._lock:
             if not self._created:
                 self._create()
@@ -368,7 +358,7 @@ class MilvusBackend(ManifestFacts):
             added = self._add(new, vectors)
             kept = {key63(f"{source}\0{c.chunk_id}") for c in new}
             self._drop_refs([r for r in old_refs if r["key"] not in kept])
-            record = {"source": source, "sha256": sha256, "chunks": len(chunks), "pages": len(pages) or None}
+            record = {"source": source, "sha256": sha256, "chunks": len(chunks), "pages": pages}
             self._client.upsert(
                 self._name("files"),
                 [

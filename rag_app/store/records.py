@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,3 +34,18 @@ class NewChunk:
     source: str
     metadata: dict[str, Any]
     context: str = ""
+
+
+def new_chunks(source: str, chunks: Sequence[Document]) -> list[NewChunk]:
+    """A file's chunked documents as chunks to store under ``source``."""
+    return [
+        NewChunk(
+            c.page_content, c.metadata["chunk_id"], source, dict(c.metadata), c.metadata.get("context", "")
+        )
+        for c in chunks
+    ]
+
+
+def page_count(chunks: Sequence[Document]) -> int | None:
+    """How many pages a file's chunks come from (None for a file without pages)."""
+    return len({c.metadata.get("page") for c in chunks} - {None}) or None

@@ -39,7 +39,7 @@ from rag_app.store.errors import DamagedStoreError, StoreError
 from rag_app.store.lock import WriterLock
 from rag_app.store.manifest import MANIFEST, Manifest, ManifestFacts, read_manifest, write_manifest
 from rag_app.store.originals import Originals
-from rag_app.store.records import Hit, NewChunk
+from rag_app.store.records import Hit, NewChunk, new_chunks, page_count
 from rag_app.store.segments import SEGMENTS, CompactionPolicy, Segment, SegmentFiles, plan_compaction
 
 EXACT_LIMIT = 200_000
@@ -218,18 +218,8 @@ class SegmentStore(ManifestFacts):
     ) -> int:
         """Index one file's chunks, replacing whatever an older version of it left, in one
         transaction: a reader sees the old version or the new one, never neither. Returns new vectors."""
-        new = [
-            NewChunk(
-                c.page_content,
-                c.metadata["chunk_id"],
-                source,
-                dict(c.metadata),
-                c.metadata.get("context", ""),
-            )
-            for c in chunks
-        ]
-        pages = {c.metadata.get("page") for c in chunks} - {None}
-        ledger = (source, sha256, len(chunks), len(pages) or None, info or {})
+        new, pages = new_chunks(source, chunks), page_count(chunks)
+        ledger = (source, sha256, len(chunks), pages, info or {})
         with self._writing() as db:
             before = db.file(source)
             added = self._add(db, new, vectors, ledger=ledger)
