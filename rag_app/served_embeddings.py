@@ -32,6 +32,7 @@ from loaders.scripts import CJK_RUN
 from prompts.embedding import DEFAULT_QUERY_TASK, format_query
 from rag_app.embedding_methods import ArrayEmbeddings
 from rag_app.models import ResolvedModel
+from rag_app.urls import redact
 
 log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int], None]
@@ -47,7 +48,7 @@ def parse_spec(spec: str) -> tuple[str, str]:
     """``openai:BASE_URL#MODEL`` -> (base URL, model)."""
     base, _, model = spec[len(PREFIX) :].partition("#")
     if not base.startswith(("http://", "https://")) or not model:
-        raise ValueError(f"embedding model {spec!r}: write openai:http://HOST:PORT/v1#MODEL")
+        raise ValueError(f"embedding model {redact(spec)!r}: write openai:http://HOST:PORT/v1#MODEL")
     return base.rstrip("/"), model
 
 
@@ -106,6 +107,11 @@ class ServedEmbeddings(BaseModel, ArrayEmbeddings):
     # ---- what is live -------------------------------------------------------------------
 
     @property
+    def where(self) -> str:
+        """The server's address without credentials, for messages and the banner."""
+        return redact(self.base_url)
+
+    @property
     def is_qwen3(self) -> bool:
         name = self.served_model.lower()
         return "qwen3" in name and "embed" in name
@@ -134,7 +140,7 @@ class ServedEmbeddings(BaseModel, ArrayEmbeddings):
             pooling="server",
             native_dimensions=self._native or self.output_dimensions,
             max_tokens=self.effective_max_length,
-            reason=f"served at {self.base_url}",
+            reason=f"served at {self.where}",
             is_fallback=False,
         )
 
@@ -147,13 +153,13 @@ class ServedEmbeddings(BaseModel, ArrayEmbeddings):
             "name": self.resolved.name,
             "dimensions": self.output_dimensions,
             "native_dimensions": self._native,
-            "device": f"server {self.base_url}",
+            "device": f"server {self.where}",
             "dtype": "server's",
             "pooling": "server's",
             "max_tokens": self.effective_max_length,
             "instruction_aware": self.adds_instruction,
             "is_fallback": False,
-            "reason": f"served at {self.base_url}" + ("" if self.tokenizer else "; token counts estimated"),
+            "reason": f"served at {self.where}" + ("" if self.tokenizer else "; token counts estimated"),
         }
 
     def load(self) -> None:
@@ -227,35 +233,39 @@ class ServedEmbeddings(BaseModel, ArrayEmbeddings):
         response = self._post(body)
         if response.status_code in (400, 422) and "dimensions" in body:
             # vLLM refuses ``dimensions`` for models not started as Matryoshka-capable: cut here instead.
-            log.info(
-                "the embedding server refused dimensions=%s (%s); cutting vectors here",
-                wanted,
-                response.text[:200],
-            )
-            self._send_dimensions = False
-            del body["dimensions"]
-            response = self._post(body)
+            # Only a refusal that asking without it cures is about ``dimensions`` (an over-long text
+            # gets a 400 too, and must not switch the cut off for good).
+            plain = {k: v for k, v in body.items() if k != "dimensions"}
+            second = self._post(plain)
+            if second.status_code == 200:
+                log.info(
+                    "the embedding server refused dimensions=%s (%s); cutting vectors here",
+                    wanted,
+                    response.text[:200],
+                )
+                self._send_dimensions, self._native = False, None  # the server's own size from now on
+                response = second
         if response.status_code != 200:
             raise EmbeddingServerError(
-                f"the embedding server at {self.base_url} answered {response.status_code}: {response.text[:300]}"
+                f"the embedding server at {self.where} answered {response.status_code}: {response.text[:300]}"
             )
         try:
             data = sorted(response.json()["data"], key=lambda item: item["index"])
             vectors = np.asarray([item["embedding"] for item in data], dtype=np.float32)
         except (ValueError, KeyError, TypeError) as exc:
             raise EmbeddingServerError(
-                f"the embedding server at {self.base_url} sent no embeddings: {exc}"
+                f"the embedding server at {self.where} sent no embeddings: {exc}"
             ) from exc
         if vectors.ndim != 2 or len(vectors) != len(texts):
             raise EmbeddingServerError(
-                f"the embedding server at {self.base_url} returned {len(vectors)} vectors for {len(texts)} texts"
+                f"the embedding server at {self.where} returned {len(vectors)} vectors for {len(texts)} texts"
             )
         native = vectors.shape[1]
         if self._native is None:
             self._native = native
         elif native != self._native:
             raise EmbeddingServerError(
-                f"the embedding server at {self.base_url} changed its vector size from {self._native} to {native}"
+                f"the embedding server at {self.where} changed its vector size from {self._native} to {native}"
             )
         if wanted is not None:
             if native < wanted:
@@ -267,7 +277,7 @@ class ServedEmbeddings(BaseModel, ArrayEmbeddings):
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         if not np.all(np.isfinite(vectors)) or np.any(norms == 0):
             raise EmbeddingServerError(
-                f"the embedding server at {self.base_url} returned an empty or invalid vector"
+                f"the embedding server at {self.where} returned an empty or invalid vector"
             )
         return np.ascontiguousarray(vectors / norms, dtype=np.float32)
 
@@ -286,16 +296,15 @@ class ServedEmbeddings(BaseModel, ArrayEmbeddings):
                 last = f"answered {response.status_code}: {response.text[:200]}"
                 wait = _retry_after(response, wait)
             if attempt < self.retries:
-                log.warning("embedding server %s %s; trying again in %.1f s", self.base_url, last, wait)
+                log.warning("embedding server %s %s; trying again in %.1f s", self.where, last, wait)
                 time.sleep(wait)
                 wait = min(wait * 2, 30.0)
-        raise EmbeddingServerError(
-            f"the embedding server at {self.base_url} {last} ({self.retries + 1} tries)"
-        )
+        raise EmbeddingServerError(f"the embedding server at {self.where} {last} ({self.retries + 1} tries)")
 
 
 def _retry_after(response: Any, default: float) -> float:
     try:
-        return min(float(response.headers.get("retry-after", default)), 30.0)
+        value = float(response.headers.get("retry-after", default))
     except ValueError:
         return default
+    return min(value, 30.0) if math.isfinite(value) and value >= 0 else default

@@ -17,8 +17,8 @@ _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?"
     r"|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
-_DATE = re.compile(rf"\b{_MONTH}\.?\s+\d{{1,2}},?\s+(?:19|20)\d{{2}}\b")
-_YEARS_ONLY = re.compile(r"^\s*(?:(?:19|20)\d{2}\s*)+$")
+_DATE = re.compile(rf"\b{_MONTH}\.?\s+\d{{1,2}},?\s+(?:19|20)\d{{2}}\b", re.IGNORECASE)
+_YEAR = re.compile(r"(?:19|20)\d{2}")
 MAX_HEADER_LINES = 14
 MAX_LABEL_CHARS = 120
 
@@ -34,23 +34,25 @@ class Block:
     """For tables: where the first row begins (the header lies between ``start`` and here)."""
 
 
-def figures_in(line: str) -> int:
-    """How many of the line's last whitespace-separated cells are figures ($, —, (265), 43.3%...)."""
-    count = 0
+def trailing_figures(line: str) -> list[str]:
+    """The line's last whitespace-separated cells that are figures ($, —, (265), 43.3%...), in order."""
+    cells: list[str] = []
     for cell in reversed(line.split()):
         if not _FIGURE.match(cell):
             break
         if cell not in ("$", "%"):
-            count += 1
-    return count
+            cells.append(cell)
+    return cells[::-1]
 
 
 def is_row(line: str) -> bool:
     """Two or more figures at the end of a short line; column headings of dates ("July 1, 2023 June 25,
-    2022") or years ("2023 2022") are a header, not a row."""
-    if len(line) > 240 or _YEARS_ONLY.match(line):
+    2022", "DECEMBER 31, 2023") or years ("Years Ended December 31, 2023 2022 2021", "Fiscal 2023 2022")
+    are a header, not a row."""
+    if len(line) > 240:
         return False
-    return figures_in(_DATE.sub(" ", line)) >= 2
+    figures = trailing_figures(_DATE.sub(" ", line))
+    return len(figures) >= 2 and not all(_YEAR.fullmatch(f) for f in figures)
 
 
 def _is_label(line: str) -> bool:

@@ -45,6 +45,7 @@ from rag_app.store.langchain_doors import LangChainDoors
 from rag_app.store.manifest import Manifest, ManifestFacts
 from rag_app.store.originals import Originals
 from rag_app.store.records import Hit, NewChunk, new_chunks, page_count
+from rag_app.urls import redact
 
 TokensFn = Callable[[str], list[str]]
 TEXT_BYTES = 65_535  # Milvus's VARCHAR limit
@@ -108,11 +109,6 @@ def milvus_client(uri: str, token: str = "") -> Any:
             except Exception as exc:
                 raise StoreError(f"cannot reach Milvus at {redact(uri)}: {exc}") from exc
         return _clients[(uri, token)]
-
-
-def redact(uri: str) -> str:
-    """A URI fit for logs and the banner: no user or password."""
-    return re.sub(r"//[^/@]*@", "//", uri)
 
 
 class MilvusBackend(ManifestFacts):

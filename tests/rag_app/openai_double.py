@@ -101,14 +101,23 @@ class FakeEmbeddingServer:
 
     ``dimensions``: "honour" (cut as asked), "reject" (400, as vLLM does for a model not started
     Matryoshka-capable) or "ignore" (as llama.cpp does). ``fail_first``: that many requests get a
-    503 with ``Retry-After: 0`` before any succeeds. ``short_by``: vectors left out of each answer."""
+    ``fail_status`` (503) with ``Retry-After: retry_after`` before any succeeds. ``short_by``: vectors left out of each answer."""
 
     def __init__(
-        self, *, native: int = 48, dimensions: str = "honour", fail_first: int = 0, short_by: int = 0
+        self,
+        *,
+        native: int = 48,
+        dimensions: str = "honour",
+        fail_first: int = 0,
+        fail_status: int = 503,
+        retry_after: str = "0",
+        short_by: int = 0,
     ) -> None:
         self.native = native
         self.dimensions = dimensions
         self.fail_first = fail_first
+        self.fail_status = fail_status
+        self.retry_after = retry_after
         self.short_by = short_by
         self.requests: list[dict] = []
         outer = self
@@ -131,7 +140,11 @@ class FakeEmbeddingServer:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.requests.append(body)
                 if len(outer.requests) <= outer.fail_first:
-                    self.send_json(503, {"error": {"message": "loading"}}, {"Retry-After": "0"})
+                    self.send_json(
+                        outer.fail_status,
+                        {"error": {"message": "failing"}},
+                        {"Retry-After": outer.retry_after},
+                    )
                     return
                 wanted = body.get("dimensions")
                 if wanted is not None and outer.dimensions == "reject":

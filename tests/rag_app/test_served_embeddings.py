@@ -152,6 +152,32 @@ def test_a_busy_server_is_retried_and_a_dead_one_named_in_the_error():
         emb.encode_documents(DOCUMENTS[:1])
 
 
+def test_a_400_that_asking_without_dimensions_does_not_cure_leaves_the_cut_on():
+    # An over-long text gets a 400 whether or not ``dimensions`` is sent: that is no refusal of it.
+    with FakeEmbeddingServer(fail_first=2, fail_status=400) as server:
+        emb = ServedEmbeddings(base_url=server.base_url, served_model="m", dimensions=16, retries=0)
+        with pytest.raises(EmbeddingServerError, match="answered 400"):
+            emb.encode_documents(DOCUMENTS[:1])
+        assert emb.encode_documents(DOCUMENTS[:1]).shape == (1, 16)
+    assert [("dimensions" in r) for r in server.requests] == [True, False, True]
+
+
+def test_a_nonsense_retry_after_is_not_obeyed():
+    with FakeEmbeddingServer(fail_first=1, retry_after="-1") as server:
+        emb = ServedEmbeddings(base_url=server.base_url, served_model="m", backoff_s=0)
+        assert emb.encode_documents(DOCUMENTS[:1]).shape == (1, 48)
+
+
+def test_credentials_in_the_servers_url_are_never_shown():
+    with FakeEmbeddingServer(fail_first=10) as server:
+        url = server.base_url.replace("//", "//alice:p@ss@", 1)
+        emb = ServedEmbeddings(base_url=url, served_model="m", dimensions=16, retries=0)
+        with pytest.raises(EmbeddingServerError) as caught:
+            emb.encode_documents(DOCUMENTS[:1])
+    shown = str(caught.value) + emb.model_info()["device"] + emb.resolved.reason
+    assert "p@ss" not in shown and "alice" not in shown and "127.0.0.1" in shown
+
+
 def test_a_server_that_loses_vectors_is_an_error_not_a_misaligned_index():
     with FakeEmbeddingServer(short_by=1) as server:
         emb = ServedEmbeddings(base_url=server.base_url, served_model="m")

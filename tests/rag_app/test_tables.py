@@ -3,6 +3,7 @@ header, and a table running onto the next page keeps the header of the page it b
 
 from __future__ import annotations
 
+import pytest
 from langchain_core.documents import Document
 
 from rag_app.chunking import ChunkingConfig, chunk_documents
@@ -27,6 +28,21 @@ def test_rows_of_figures_make_a_table_and_a_sentence_with_numbers_does_not():
     assert blocks[1].header == HEADER
     assert text[blocks[1].rows_start :].startswith(ROWS[0])
     assert is_row(ROWS[0]) and not is_row(PROSE)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "July 1, 2023 June 25, 2022",
+        "DECEMBER 31, 2023 DECEMBER 31, 2022",
+        "Years Ended December 31, 2023 2022 2021",
+        "Fiscal 2023 2022",
+        "2023 2022",
+    ],
+)
+def test_date_and_year_column_headings_are_not_rows(heading):
+    assert not is_row(heading)
+    assert is_row("Total net sales 81,797 82,959") and is_row("Net income (loss) $ 1,204 (265)")
 
 
 def test_every_table_chunk_begins_with_the_header_and_holds_whole_rows(minilm_counter):
