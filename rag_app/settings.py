@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     """Embed and index each chunk with its document's title and section heading (not shown)."""
     table_chunks: bool = False
     """Chunk tables row by row under their header, instead of as prose. Off: on the SEC 10-Q set it
-    lowered table-question hit@5 from 0.509 to 0.456 with MiniLM (benchmarks/eval_retrieval.py)."""
+    lowered table-question hit@5 from 0.509 to 0.421 with MiniLM (benchmarks/eval_retrieval.py --sec-only)."""
     ocr: bool = True
     """Read scanned pages (and pages whose fonts no engine maps right) with OCR; ``RAG_OCR=0`` turns it off."""
     max_upload_mb: int = Field(default=50, ge=1)
