@@ -164,8 +164,9 @@ class MilvusBackend(ManifestFacts):
         """Refuse another model's vectors; a store not created yet adopts this model."""
         with self._lock:
             if not self._created:
-                self.manifest = self._read_manifest() or self.manifest
-                self._created = self._read_manifest() is not None
+                found = self._read_manifest()  # another process may have created it since
+                self.manifest = found or self.manifest
+                self._created = found is not None
             if self._created and self.manifest is not None:
                 self.manifest.check(model_name, dimensions, self.where)  # type: ignore[arg-type]
                 return
