@@ -71,8 +71,8 @@ def matmul_peak_gflops(
 def fixture_chunks(max_tokens: int = 254, limit: int | None = None) -> list[str]:
     """A realistic mix of chunk lengths: every readable fixture PDF, chunked as the app does."""
     from loaders import LoaderError, load
-    from rag_app.chunking import ChunkingConfig, chunk_documents
-    from rag_app.embeddings import embeddings_for
+    from rag_app.embeddings.local import embeddings_for
+    from rag_app.ingest.chunking import ChunkingConfig, chunk_documents
 
     counter = embeddings_for("bundled").token_counter()
     documents = []

@@ -32,7 +32,7 @@ def encoder_flops_per_token(config, seq_len: float) -> float:
 def compare_with_langchain(texts: list[str]) -> dict:
     from langchain_huggingface import HuggingFaceEmbeddings
 
-    from rag_app.embeddings import embeddings_for
+    from rag_app.embeddings.local import embeddings_for
 
     ours = embeddings_for("bundled")
     theirs = HuggingFaceEmbeddings(
@@ -88,8 +88,8 @@ def compare_with_langchain(texts: list[str]) -> dict:
 def bf16_against_fp32(texts: list[str]) -> dict:
     """Our wrapper in bf16 (what ``dtype="auto"`` picks on a CPU with native bf16) against fp32:
     agreement of the vectors, and the speed on this CPU."""
-    from rag_app.embeddings import embeddings_for
-    from rag_app.models import cpu_has_native_bf16
+    from rag_app.embeddings.local import embeddings_for
+    from rag_app.embeddings.models import cpu_has_native_bf16
 
     fp32, bf16 = embeddings_for("bundled", dtype="fp32"), embeddings_for("bundled", dtype="bf16")
     fp32.encode(texts[:4])

@@ -48,7 +48,7 @@ def rouge_l(candidate: str, reference: str) -> float:
 
 def faithful_share(text: str, passages) -> tuple[int, int]:
     """(sentences supported by some retrieved passage, sentences): the check's rule against every passage."""
-    from rag_app.verify import answer_sentences, check_sentence
+    from rag_app.answer.support import answer_sentences, check_sentence
 
     sentences = [s for s in answer_sentences(re.sub(r"\[\d{1,2}\]", "", text)) if len(s) > 3]
     return sum(check_sentence(s, passages).supported for s in sentences), len(sentences)
@@ -122,11 +122,11 @@ def evaluate(questions: list[dict], answers: list[dict]) -> dict:
 
 
 def run_clapnq(limit: int | None) -> dict:
-    from rag_app.answer import AnswerPipeline
-    from rag_app.llm import parse_backend
+    from rag_app.answer.llm import parse_backend
+    from rag_app.answer.pipeline import AnswerPipeline
+    from rag_app.answer.support import verify
     from rag_app.service import RagService
     from rag_app.settings import Settings
-    from rag_app.verify import verify
 
     questions, folder = clapnq()
     if limit:
@@ -204,7 +204,7 @@ def _row(answer, retrieval) -> dict:
 
 
 def _cited_sources(checks, passages) -> list[str]:
-    from rag_app.citations import citations_for
+    from rag_app.answer.citations import citations_for
 
     return [c.source for c in citations_for(checks, passages)]
 
@@ -212,9 +212,9 @@ def _cited_sources(checks, passages) -> list[str]:
 def support_calibration() -> dict:
     """How the check's threshold was set: the gold answers' sentences against their own passage (should pass)
     and against the passage sharing most words with them that is not theirs (should not)."""
-    from rag_app.bm25 import tokenize
-    from rag_app.retrieval import Passage
-    from rag_app.verify import SUPPORT_THRESHOLD, answer_sentences, check_sentence
+    from rag_app.answer.support import SUPPORT_THRESHOLD, answer_sentences, check_sentence
+    from rag_app.retrieval.searcher import Passage
+    from rag_app.text.words import tokenize
 
     items = [
         json.loads(line)

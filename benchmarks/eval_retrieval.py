@@ -76,10 +76,10 @@ def passage_store(passages: list[str], emb):
     """The passages indexed as the app indexes text: its chunking, its embeddings, its store."""
     from langchain_core.documents import Document
 
-    from rag_app.chunking import chunk_documents
-    from rag_app.ingest import embedded_text
+    from rag_app.ingest.chunking import chunk_documents
     from rag_app.service import RagService
     from rag_app.settings import Settings
+    from rag_app.store.records import indexed_text
 
     service = RagService(Settings(store_dir=tempfile.mkdtemp()), embeddings=emb)
     docs = [
@@ -87,7 +87,7 @@ def passage_store(passages: list[str], emb):
         for i, p in enumerate(passages)
     ]
     chunks = chunk_documents(docs, emb.token_counter(), service.chunking)
-    vectors = emb.encode_documents([embedded_text(c) for c in chunks])
+    vectors = emb.encode_documents([indexed_text(c.page_content, c.metadata.get("context", "")) for c in chunks])
     store = service.store
     store.check_model(emb.resolved.name, emb.output_dimensions)
     store.add_vectors(
@@ -103,7 +103,7 @@ def run_configs(
     store, emb, questions: list[str], score: Callable[[list, float], dict], configs=CONFIGS
 ) -> dict:
     """Every configuration on one store, each question embedded once; ``score(results, seconds)``."""
-    from rag_app.retrieval import Searcher
+    from rag_app.retrieval.searcher import Searcher
 
     vectors = emb.encode_queries(questions)
     out = {}
@@ -137,7 +137,7 @@ def run_passage_set(passages, questions, emb) -> tuple[dict, dict]:
 def calibrate(rankings, questions, results) -> dict:
     """Relevance: the cosines that 99% and 90% of correctly found gold passages reach. Ambiguity:
     top-1 accuracy with the top-1/top-2 gap under g or not (dense cosines)."""
-    from rag_app.thresholds import MINILM
+    from rag_app.retrieval.thresholds import MINILM
 
     correct = np.array([r[:1] == [gold] for r, (_, gold) in zip(rankings, questions, strict=True)])
     top = np.array([r.passages[0].score for r in results])
@@ -237,7 +237,7 @@ def run_sec(emb, limit: int | None) -> dict:
 
 
 def main() -> None:
-    from rag_app.embeddings import embeddings_for
+    from rag_app.embeddings.local import embeddings_for
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="first 60 questions of each set")

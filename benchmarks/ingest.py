@@ -22,7 +22,7 @@ PAGES = 117
 
 
 def ours(stages: bool) -> dict:
-    from rag_app.embeddings import embeddings_for
+    from rag_app.embeddings.local import embeddings_for
     from rag_app.service import RagService
     from rag_app.settings import Settings
 
@@ -47,7 +47,7 @@ def langchain(stages: bool) -> dict:
     from langchain_huggingface import HuggingFaceEmbeddings
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from rag_app.models import bundled_model_path
+    from rag_app.embeddings.models import bundled_model_path
 
     embeddings = HuggingFaceEmbeddings(model_name=str(bundled_model_path()), show_progress=False)
     embeddings.embed_documents(["warm up"])

@@ -25,7 +25,7 @@ WORDS = "harbour lantern orchard meadow quarry glacier canyon prairie delta lago
 
 def build_library(folder: Path, chunks: int) -> None:
     """A library of ``chunks`` passages: bundled-model vectors of varied texts, stored as `rag-app ingest` would."""
-    from rag_app.embeddings import embeddings_for
+    from rag_app.embeddings.local import embeddings_for
     from rag_app.store import FaissStore
 
     emb = embeddings_for("bundled")

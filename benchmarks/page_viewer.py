@@ -48,10 +48,10 @@ def main() -> None:
     for name in FILES:
         document = pdfium.PdfDocument(str(PDFS / name))
         coverage, spill = [], []
-        records = [r for _, r in service.store.all_records() if r["metadata"]["source"] == name]
+        records = [r for r in service.store.all_records() if r.metadata["source"] == name]
         for record in records:
-            meta = record["metadata"]
-            own = normalised(record["text"])[0]
+            meta = record.metadata
+            own = normalised(record.text)[0]
             lit = inside(document[meta["page"] - 1].get_textpage(), meta.get("highlights") or [])
             matched = sum(
                 b.size for b in difflib.SequenceMatcher(None, own, lit, autojunk=False).get_matching_blocks()
@@ -60,7 +60,7 @@ def main() -> None:
             spill.append(1 - matched / len(lit) if lit else 0.0)
         for record in records[:10]:
             started = time.perf_counter()
-            service.page_view(record["chunk_id"])
+            service.page_view(record.chunk_id)
             renders.append(time.perf_counter() - started)
         per_file[name] = {
             "chunks": len(records),

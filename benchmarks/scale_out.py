@@ -52,13 +52,13 @@ def search_ms(store, queries: np.ndarray, repeats: int) -> tuple[list[float], li
             hits = store.search(q, 5)
             times.append((time.perf_counter() - started) * 1000)
             if r == 0:
-                tops.append([h.record["text"] for h in hits])
+                tops.append([h.chunk.text for h in hits])
     return times, tops
 
 
 def stores(n: int) -> dict:
     from rag_app.store import FaissStore
-    from rag_app.store.milvus_store import MilvusStore
+    from rag_app.store.milvus.store import MilvusStore
 
     rng = np.random.default_rng(0)
     texts, vectors = corpus(n, rng)
@@ -107,11 +107,11 @@ def served() -> dict | None:
     """The same files ingested through RagService twice, into fresh stores: the bundled MiniLM in
     process, then the same model served by Infinity on 127.0.0.1 (float32 both: the server's CPU dtype)."""
     sys.path.insert(0, str(ROOT))
-    from rag_app.embeddings import embeddings_for
-    from rag_app.served_embeddings import ServedEmbeddings
+    from rag_app.embeddings.local import embeddings_for
+    from rag_app.embeddings.served import ServedEmbeddings
     from rag_app.service import RagService
     from rag_app.settings import Settings
-    from tests.rag_app.embedding_server import SERVER_BIN, InfinityServer
+    from tests.rag_app.embeddings.embedding_server import SERVER_BIN, InfinityServer
 
     if not SERVER_BIN.exists():
         print(f"skipping the served-embedding part: no server at {SERVER_BIN}", file=sys.stderr)

@@ -31,7 +31,7 @@ def percentile_ms(samples: list[float], q: float) -> float:
 def main() -> None:
     from langchain_core.embeddings import DeterministicFakeEmbedding
 
-    from rag_app.embeddings import embeddings_for
+    from rag_app.embeddings.local import embeddings_for
     from rag_app.store import FaissStore
 
     parser = argparse.ArgumentParser()

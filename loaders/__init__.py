@@ -11,7 +11,7 @@ from loaders.errors import (
     UnsupportedTypeError,
 )
 from loaders.limits import LoadLimits
-from loaders.load import load
+from loaders.load import file_sha256, load
 
 __all__ = [
     "EmptyDocumentError",
@@ -23,5 +23,6 @@ __all__ = [
     "TimedOutError",
     "TooLargeError",
     "UnsupportedTypeError",
+    "file_sha256",
     "load",
 ]

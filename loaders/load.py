@@ -82,7 +82,7 @@ def _load(
     if kind is FileKind.BINARY:
         raise UnsupportedTypeError(f"unsupported type: this is {description}, not a PDF or text file")
     if kind is FileKind.PDF:
-        base = {"source": name, "sha256": sha256 or _sha256(path), "file_type": kind.value}
+        base = {"source": name, "sha256": sha256 or file_sha256(path), "file_type": kind.value}
         return _pdf_documents(path, password, limits, base, ocr, progress)
     data = path.read_bytes()  # bounded by max_file_bytes above: hashed and decoded from one read
     base = {"source": name, "sha256": hashlib.sha256(data).hexdigest(), "file_type": kind.value}
@@ -166,7 +166,8 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(out)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, read in 1 MiB blocks: how a file is recognised, whatever its name."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

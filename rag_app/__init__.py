@@ -9,18 +9,18 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "Qwen3Embeddings": "rag_app.embeddings",
-    "LocalEmbeddings": "rag_app.embeddings",
-    "embeddings_for": "rag_app.embeddings",
-    "ServedEmbeddings": "rag_app.served_embeddings",
+    "Qwen3Embeddings": "rag_app.embeddings.local",
+    "LocalEmbeddings": "rag_app.embeddings.local",
+    "embeddings_for": "rag_app.embeddings.local",
+    "ServedEmbeddings": "rag_app.embeddings.served",
     "FaissStore": "rag_app.store",
-    "MilvusStore": "rag_app.store.milvus_store",
-    "RagRetriever": "rag_app.retrieval",
-    "Searcher": "rag_app.retrieval",
+    "MilvusStore": "rag_app.store.milvus.store",
+    "RagRetriever": "rag_app.retrieval.searcher",
+    "Searcher": "rag_app.retrieval.searcher",
     "RagService": "rag_app.service",
     "Settings": "rag_app.settings",
-    "build_answer_chain": "rag_app.answer",
-    "ChunkingConfig": "rag_app.chunking",
+    "build_answer_chain": "rag_app.answer.pipeline",
+    "ChunkingConfig": "rag_app.ingest.chunking",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -2,7 +2,7 @@
 
 It wires embeddings, store, searcher and answer backend together once, lazily: opening a store
 reads its manifest and nothing else, so listing or deleting never loads model weights, and a
-store built with another model is refused before any are loaded. The faces (``rag_app.ui``,
+store built with another model is refused before any are loaded. The faces (``rag_app.ui.app``,
 ``rag_app.cli``) import from the core only this module and the settings; the result types they
 need are re-exported here.
 """
@@ -19,21 +19,21 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from loaders import LoadLimits
-from rag_app.answer import MAX_QUESTION_CHARS, Answer, AnswerEvent, AnswerPipeline
-from rag_app.chunking import ChunkingConfig
-from rag_app.embeddings import embeddings_for
-from rag_app.health import HealthReport, check_health
-from rag_app.ingest import FileOutcome, IngestReport, InputFile, Pipeline, ProgressFn, collect_files
-from rag_app.llm import Backend, parse_backend
-from rag_app.pages import PageView, view_of
-from rag_app.rerank import Qwen3Reranker
-from rag_app.retrieval import RagRetriever, RetrievalResult, Searcher
+from rag_app.answer.llm import Backend, parse_backend
+from rag_app.answer.pipeline import MAX_QUESTION_CHARS, Answer, AnswerEvent, AnswerPipeline
+from rag_app.embeddings.local import embeddings_for
+from rag_app.ingest.chunking import ChunkingConfig
+from rag_app.ingest.pipeline import FileOutcome, IngestReport, InputFile, Pipeline, ProgressFn, collect_files
+from rag_app.pages.view import PageView, view_of
+from rag_app.retrieval.rerank import Qwen3Reranker
+from rag_app.retrieval.searcher import RagRetriever, RetrievalResult, Searcher
 from rag_app.settings import Settings
+from rag_app.sharing.server_process import prepare_server_process
 from rag_app.store import KnowledgeStore, StoreError, open_store
-from rag_app.threads import prepare_server_process
+from rag_app.store.health import HealthReport, check_health
 
 if TYPE_CHECKING:
-    from rag_app.embeddings import AppEmbeddings
+    from rag_app.embeddings.local import AppEmbeddings
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class RagService:
         library: KnowledgeStore | None = None,
     ) -> None:
         """``on_wait`` hears when a write has to wait for another process writing to the store;
-        ``library``: a read-only store searched alongside this one (see ``rag_app.people``)."""
+        ``library``: a read-only store searched alongside this one (see ``rag_app.sharing.people``)."""
         self.settings = settings
         self._embeddings = embeddings
         self._backend = backend

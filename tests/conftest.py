@@ -53,14 +53,14 @@ def _isolated_paths(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def bundled_embeddings():
-    from rag_app.embeddings import embeddings_for
+    from rag_app.embeddings.local import embeddings_for
 
     return embeddings_for("bundled")
 
 
 @pytest.fixture(scope="session")
 def minilm_counter(bundled_embeddings):
-    from rag_app.chunking import hf_token_counter
+    from rag_app.embeddings.tokens import hf_token_counter
 
     return hf_token_counter(bundled_embeddings.tokenizer)
 

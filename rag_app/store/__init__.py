@@ -1,18 +1,18 @@
 """Where vectors and texts live: a small store protocol (``KnowledgeStore``), FAISS by default.
 
-``FaissStore`` (the default) and ``MilvusStore`` (``rag_app.store.milvus_store``, imported only when
+``FaissStore`` (the default) and ``MilvusStore`` (``rag_app.store.milvus.store``, imported only when
 asked for) both implement it and are both LangChain ``VectorStore``s.
 """
 
-from rag_app.store.backends import open_store
 from rag_app.store.errors import DamagedStoreError, StoreBusyError, StoreError, StoreMismatchError
-from rag_app.store.faiss_store import FaissStore
+from rag_app.store.factory import open_store
+from rag_app.store.faiss.segment_store import EXACT_LIMIT, SegmentStore
+from rag_app.store.faiss.segments import CompactionPolicy
+from rag_app.store.faiss.store import FaissStore
 from rag_app.store.langchain_doors import unit_rows
 from rag_app.store.manifest import Manifest, read_manifest
 from rag_app.store.protocol import KnowledgeStore
 from rag_app.store.records import Hit, NewChunk
-from rag_app.store.segment_store import EXACT_LIMIT, SegmentStore
-from rag_app.store.segments import CompactionPolicy
 
 __all__ = [
     "EXACT_LIMIT",

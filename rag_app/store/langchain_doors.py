@@ -15,7 +15,7 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
-from rag_app.ids import chunk_id as make_chunk_id
+from rag_app.store.ids import chunk_id as make_chunk_id
 from rag_app.store.records import NewChunk
 
 

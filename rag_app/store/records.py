@@ -10,19 +10,29 @@ from langchain_core.documents import Document
 
 
 @dataclass(frozen=True)
+class StoredChunk:
+    """A stored text as its earliest remaining holder shows it (that holder's source, page, chunk id)."""
+
+    fid: int
+    text: str
+    chunk_id: str
+    metadata: dict[str, Any]
+    """The holder's metadata, ``chunk_id`` included."""
+
+    def to_document(self, **extra: Any) -> Document:
+        return Document(page_content=self.text, metadata={**self.metadata, **extra}, id=self.chunk_id)
+
+
+@dataclass(frozen=True)
 class Hit:
-    """One search result: the stored record and its cosine to the query."""
+    """One search result: the stored chunk and its cosine to the query."""
 
     fid: int
     score: float
-    record: dict[str, Any]
+    chunk: StoredChunk
 
     def to_document(self) -> Document:
-        return Document(
-            page_content=self.record["text"],
-            metadata={**self.record["metadata"], "score": self.score},
-            id=self.record["chunk_id"],
-        )
+        return self.chunk.to_document(score=self.score)
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,16 @@ class NewChunk:
     source: str
     metadata: dict[str, Any]
     context: str = ""
+
+    @property
+    def indexed(self) -> str:
+        return indexed_text(self.text, self.context)
+
+
+def indexed_text(text: str, context: str = "") -> str:
+    """What is embedded and indexed for a chunk, but only ``text`` is shown: its context (the
+    document's title and section heading, where the loader found them) and its text."""
+    return f"{context}\n{text}" if context else text
 
 
 def new_chunks(source: str, chunks: Sequence[Document]) -> list[NewChunk]:

@@ -1,0 +1,340 @@
+"""Retrieval: dense cosine search, optional BM25 fusion, ranks, and the Top-3 ambiguity verdict."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, Field
+
+from rag_app.retrieval.thresholds import ModelThresholds, thresholds_for
+from rag_app.store import Hit, KnowledgeStore
+from rag_app.text.scripts import cjk_share
+
+LIBRARY = "library"
+RRF_K = 60  # the usual reciprocal-rank-fusion constant; flat enough that neither list dominates
+MODES = ("auto", "dense", "lexical", "hybrid", "fused")
+RankBy = Literal["cosine", "bm25", "rrf", "fused", "rerank"]
+# How close two ranking scores may be before the ranking is flagged, for the scores that are not a
+# cosine (cosines use the model's own gap): relative for the unbounded ones, absolute for fused.
+RELATIVE_GAP = {"bm25": 0.05, "rrf": 0.02}
+FUSED_GAP = 0.02
+RERANK_GAP = 0.05
+RERANK_DEPTH = 4
+"""With a reranker, this many times ``k`` candidates are ranked first, and the reranker picks ``k``."""
+
+if TYPE_CHECKING:
+    from rag_app.embeddings.local import AppEmbeddings
+
+
+@dataclass
+class Passage:
+    rank: int
+    score: float
+    """Cosine similarity to the query, in [-1, 1], whatever ranked the passage."""
+    text: str
+    source: str | None
+    page: int | None
+    chunk_id: str
+    extractor: str | None = None
+    """What read the passage's page: pdfium, pypdf, pdfminer or ocr (None for text files)."""
+    rank_score: float | None = None
+    """The score that put the passage at its rank (see ``RetrievalResult.rank_by``)."""
+    collection: str | None = None
+    """"library" for a passage of the owner's shared library; None for the person's own documents."""
+    page_size: list[float] | None = None
+    """PDF passages: the page's width and height in points."""
+    highlights: list[list[float]] | None = None
+    """PDF passages: rectangles [x0, y0, x1, y1] in points (origin bottom-left) covering the passage."""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Ambiguity:
+    ambiguous: bool
+    top1_top2_gap: float | None
+    threshold: float
+    message: str
+
+
+@dataclass
+class RetrievalResult:
+    query: str
+    passages: list[Passage]
+    ambiguity: Ambiguity
+    thresholds: ModelThresholds
+    query_vector: np.ndarray | None
+    rank_by: RankBy = "cosine"
+    """What ranked the passages: cosine, bm25 (the words), rrf (reciprocal-rank fusion of both) or fused
+    (a weighted sum of both, each scaled to [0, 1]). The ambiguity verdict is on this score."""
+    evidence: Literal["dense", "lexical"] = "dense"
+    """Whether the cosines mean anything for this question: "lexical" when the model cannot read its
+    language (a Chinese question to an English-only model), so the answer gate weighs words instead."""
+
+    @property
+    def best_score(self) -> float | None:
+        return max((p.score for p in self.passages), default=None)
+
+    def to_json(self, model: dict[str, Any]) -> dict[str, Any]:
+        """The CLI's documented JSON shape."""
+        return {
+            "query": self.query,
+            "model": {"name": model["name"], "dimensions": model["dimensions"], "device": model["device"]},
+            "rank_by": self.rank_by,
+            "results": [p.to_json() for p in self.passages],
+            "ambiguity": asdict(self.ambiguity),
+        }
+
+
+def ambiguity_verdict(scores: list[float], gap_threshold: float, *, relative: bool = False) -> Ambiguity:
+    """Ambiguous when the two best ranking scores differ by less than the gap threshold (a share of
+    the best score when ``relative``, for scores without a fixed scale)."""
+    if len(scores) < 2:
+        return Ambiguity(False, None, gap_threshold, "")
+    first, second = sorted(scores, reverse=True)[:2]
+    gap = round((first - second) / first if relative and first > 0 else first - second, 6)
+    if gap < gap_threshold:
+        what = "relative gap" if relative else "gap"
+        message = (
+            f"Top results are too close to trust the ranking ({what} {gap:.3f} < {gap_threshold}): "
+            f"compare the top 3 passages yourself."
+        )
+        return Ambiguity(True, gap, gap_threshold, message)
+    return Ambiguity(False, gap, gap_threshold, "")
+
+
+_NUMBERISH = re.compile(r"\d|\"|“|”|'\w+'")
+
+
+Key = tuple[int, int]
+"""(collection, vector id): ids are per store, so a library's and a person's never collide."""
+
+
+@dataclass
+class Ranked:
+    hit: Hit
+    rank_score: float
+    collection: int = 0
+
+
+class Searcher:
+    """Runs a query against a store.
+
+    Modes: ``dense`` (cosine), ``lexical`` (BM25), ``hybrid`` (both, reciprocal-rank fusion),
+    ``fused`` (cosine and BM25, each scaled to [0, 1], summed with weights), and ``auto``, the
+    default, chosen by measurement on three kinds of text (docs/benchmarks.md): ``fused``, with the
+    words weighing more when a question carries numbers or quoted terms, and all the weight on the
+    words for a Chinese/Japanese/Korean question when the model is English-only (it ranks such text
+    almost at random). Scores shown are always cosines; ``rank_score`` is what ranked them.
+    """
+
+    def __init__(
+        self,
+        store: KnowledgeStore,
+        embeddings: AppEmbeddings,
+        *,
+        mode: str = "auto",
+        dense_weight: float = 0.8,
+        numeric_dense_weight: float = 0.8,
+        reranker: Any = None,
+        library: KnowledgeStore | None = None,
+    ) -> None:
+        """``reranker``: a ``rag_app.retrieval.rerank.Qwen3Reranker`` (anything with ``scores(query, texts)``).
+        ``library``: a read-only store searched alongside ``store``; its passages say so."""
+        if mode not in MODES:
+            raise ValueError(f"retrieval mode must be one of {', '.join(MODES)}; got {mode!r}")
+        self.store = store
+        self.stores = [store] if library is None else [store, library]
+        self.embeddings = embeddings
+        self.mode = mode
+        self.dense_weight = dense_weight
+        self.numeric_dense_weight = numeric_dense_weight
+        self.reranker = reranker
+        self.thresholds = thresholds_for(embeddings.resolved)
+
+    def retrieve(self, query: str, k: int = 5) -> RetrievalResult:
+        vector = self.embeddings.encode_queries([query])[0]
+        return self.retrieve_by_vector(query, vector, k)
+
+    def cannot_read(self, query: str) -> bool:
+        """An English-only model and a question mostly in Chinese, Japanese or Korean."""
+        return not self.thresholds.multilingual and cjk_share(query) >= 0.3
+
+    def route(self, query: str) -> str:
+        """The mode this query runs in ('auto' resolved)."""
+        if self.mode != "auto":
+            return self.mode
+        return "lexical" if self.cannot_read(query) else "fused"
+
+    def retrieve_by_vector(self, query: str, vector: np.ndarray, k: int = 5) -> RetrievalResult:
+        route = self.route(query)
+        depth = k * RERANK_DEPTH if self.reranker is not None else k
+        ranked: list[Ranked] = []
+        rank_by: RankBy = "cosine"
+        if route == "lexical":
+            ranked, rank_by = self._lexical(query, vector, depth), "bm25"
+        elif route == "hybrid":
+            ranked, rank_by = self._rrf(query, vector, depth), "rrf"
+        elif route == "fused":
+            ranked, rank_by = self._fused(query, vector, depth), "fused"
+        if not ranked:  # dense by choice, or no word of the question matched
+            ranked, rank_by = [Ranked(h, h.score, key[0]) for key, h in self._dense(vector, depth)], "cosine"
+        if self.reranker is not None and ranked:
+            scores = self.reranker.scores(query, [r.hit.chunk.text for r in ranked])
+            pairs = zip(ranked, scores, strict=True)
+            ranked = sorted((Ranked(r.hit, s, r.collection) for r, s in pairs), key=lambda r: -r.rank_score)[
+                :k
+            ]
+            rank_by = "rerank"
+        passages = []
+        for rank, item in enumerate(ranked, start=1):
+            meta = item.hit.chunk.metadata
+            passages.append(
+                Passage(
+                    rank,
+                    round(item.hit.score, 6),
+                    item.hit.chunk.text,
+                    meta.get("source"),
+                    meta.get("page"),
+                    item.hit.chunk.chunk_id,
+                    meta.get("extractor"),
+                    round(item.rank_score, 6),
+                    LIBRARY if item.collection == 1 else None,
+                    meta.get("page_size"),
+                    meta.get("highlights"),
+                )
+            )
+        scores = [p.rank_score for p in passages if p.rank_score is not None]
+        if rank_by == "cosine":
+            verdict = ambiguity_verdict(scores, self.thresholds.ambiguity_gap)
+        elif rank_by in ("fused", "rerank"):
+            verdict = ambiguity_verdict(scores, FUSED_GAP if rank_by == "fused" else RERANK_GAP)
+        else:
+            verdict = ambiguity_verdict(scores, RELATIVE_GAP[rank_by], relative=True)
+        evidence = "lexical" if self.cannot_read(query) else "dense"
+        return RetrievalResult(query, passages, verdict, self.thresholds, vector, rank_by, evidence)
+
+    # ---- over every collection: the person's store, and the owner's library if there is one ----
+
+    def _dense(self, vector: np.ndarray, n: int) -> list[tuple[Key, Hit]]:
+        hits = [((i, h.fid), h) for i, store in enumerate(self.stores) for h in store.search(vector, n)]
+        return sorted(hits, key=lambda kh: (-kh[1].score, kh[0]))[:n]
+
+    def _words(self, query: str, n: int) -> dict[Key, float]:
+        """BM25 from each store's own lexical index (kept in step with every write), best ``n`` overall."""
+        scored = [((i, fid), s) for i, store in enumerate(self.stores) for fid, s in store.lexical(query, n)]
+        return dict(sorted(scored, key=lambda ks: (-ks[1], ks[0]))[:n])
+
+    def _hits_for(self, vector: np.ndarray, keys: list[Key]) -> dict[Key, Hit]:
+        """Records and cosines read together, so a file deleted meanwhile simply drops out."""
+        out: dict[Key, Hit] = {}
+        for i, store in enumerate(self.stores):
+            wanted = [fid for j, fid in keys if j == i]
+            out.update({(i, h.fid): h for h in store.hits_for(vector, wanted)} if wanted else {})
+        return out
+
+    def _lexical(self, query: str, vector: np.ndarray, k: int) -> list[Ranked]:
+        scored = self._words(query, k)
+        hits = self._hits_for(vector, list(scored))
+        ranked = [Ranked(hits[key], score, key[0]) for key, score in scored.items() if key in hits]
+        if ranked and len(ranked) < k:  # fewer passages matched a word than asked for: fill up by cosine
+            floor = min(0.0, min(r.rank_score for r in ranked))
+            ranked += [
+                Ranked(h, floor, key[0])
+                for key, h in self._dense(vector, k + len(ranked))
+                if key not in scored
+            ]
+        return ranked[:k]
+
+    def _candidates(
+        self, query: str, vector: np.ndarray, k: int
+    ) -> tuple[dict[Key, Hit], list[Key], dict[Key, float]]:
+        depth = max(50, 4 * k)
+        dense = self._dense(vector, depth)
+        lexical = self._words(query, depth)
+        found = dict(dense)
+        found.update(self._hits_for(vector, [key for key in lexical if key not in found]))
+        return found, [key for key, _ in dense], lexical
+
+    def _rrf(self, query: str, vector: np.ndarray, k: int) -> list[Ranked]:
+        found, dense, lexical = self._candidates(query, vector, k)
+        fused: dict[Key, float] = {}
+        for ranking in (dense, list(lexical)):
+            for rank, key in enumerate(ranking):
+                fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best = sorted((key for key in fused if key in found), key=lambda key: (-fused[key], key))[:k]
+        return [Ranked(found[key], fused[key], key[0]) for key in best]
+
+    def _fused(self, query: str, vector: np.ndarray, k: int) -> list[Ranked]:
+        """Cosine scaled by the best and worst candidate, BM25 by the best, summed with weights."""
+        found, _, lexical = self._candidates(query, vector, k)
+        if not lexical:
+            return []
+        weight = self.dense_weight
+        if self.cannot_read(query):
+            weight = 0.0
+        elif _NUMBERISH.search(query):  # figures, years, quoted terms: exact words matter more
+            weight = self.numeric_dense_weight
+        cosines = [h.score for h in found.values()]
+        low, high = min(cosines), max(cosines)
+        best_bm25 = max(lexical.values())
+        fused = {
+            key: weight * ((h.score - low) / (high - low) if high > low else 1.0)
+            + (1 - weight) * (lexical.get(key, 0.0) / best_bm25 if best_bm25 > 0 else 0.0)
+            for key, h in found.items()
+        }
+        best = sorted(fused, key=lambda key: (-fused[key], key))[:k]
+        return [Ranked(found[key], fused[key], key[0]) for key in best]
+
+
+class RagRetriever(BaseRetriever):
+    """A LangChain retriever returning passages whose metadata carry ``score`` (cosine), ``rank``,
+    ``source``, ``page``, ``chunk_id`` and the query's ``ambiguity`` verdict."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    searcher: Searcher
+    k: int = Field(default=5, ge=1)
+
+    def retrieve(self, query: str) -> RetrievalResult:
+        return self.searcher.retrieve(query, self.k)
+
+    @staticmethod
+    def to_documents(result: RetrievalResult) -> list[Document]:
+        verdict = asdict(result.ambiguity)
+        return [
+            Document(
+                page_content=p.text,
+                id=p.chunk_id,
+                metadata={
+                    "score": p.score,
+                    "rank": p.rank,
+                    "source": p.source,
+                    "page": p.page,
+                    "chunk_id": p.chunk_id,
+                    "extractor": p.extractor,
+                    "rank_score": p.rank_score,
+                    "rank_by": result.rank_by,
+                    "ambiguity": verdict,
+                },
+            )
+            for p in result.passages
+        ]
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return self.to_documents(self.retrieve(query))
+
+    async def _aget_relevant_documents(
+        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return self.to_documents(await asyncio.to_thread(self.retrieve, query))

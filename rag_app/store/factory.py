@@ -1,0 +1,35 @@
+"""The store a setting names: FAISS in the store folder (the default) or Milvus at a URI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rag_app.store.faiss.store import FaissStore
+
+if TYPE_CHECKING:
+    from rag_app.settings import Settings
+    from rag_app.store.milvus.store import MilvusStore
+
+
+def milvus_uri(settings: Settings, store_dir: Path | None = None) -> str:
+    """The Milvus URI of a store: the one set, else Milvus Lite in the store folder."""
+    return settings.milvus_uri or str(Path(store_dir or settings.store_dir) / "milvus.db")
+
+
+def open_store(
+    settings: Settings, embedding: Any = None, *, store_dir: Path | None = None, rebuild: bool = False
+) -> FaissStore | MilvusStore:
+    """Open (and with ``rebuild`` first empty) the store of ``store_dir`` (default: the settings')."""
+    folder = Path(store_dir or settings.store_dir)
+    if settings.vector_store == "milvus":
+        from rag_app.store.milvus.store import MilvusStore, collection_for
+
+        uri, token = milvus_uri(settings, folder), settings.secret("milvus_token") or ""
+        collection = collection_for(folder, settings.milvus_collection if store_dir is None else None)
+        if rebuild:
+            MilvusStore.wipe(uri, collection, token, folder)
+        return MilvusStore(embedding, uri=uri, token=token, collection=collection, path=folder)
+    if rebuild:
+        FaissStore.wipe(folder)
+    return FaissStore.load(folder, embedding)

@@ -1,0 +1,90 @@
+"""The renderers are pure functions: everything from a document or a model is escaped."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rag_app.answer.citations import Citation
+from rag_app.answer.pipeline import Answer
+from rag_app.retrieval.searcher import Passage, RetrievalResult, ambiguity_verdict
+from rag_app.retrieval.thresholds import MINILM
+from rag_app.ui.app import render_answer, render_banner, render_passages
+
+
+def result(*scores: float) -> RetrievalResult:
+    passages = [
+        Passage(i + 1, s, f"<img src=x onerror=alert({i})> text {i}", "<b>a.pdf</b>", i + 1, f"c{i}")
+        for i, s in enumerate(scores)
+    ]
+    return RetrievalResult(
+        "q", passages, ambiguity_verdict(list(scores), MINILM.ambiguity_gap), MINILM, np.zeros(4)
+    )
+
+
+def test_passages_are_escaped_coloured_and_paged():
+    html = render_passages(result(0.9, 0.2))
+    assert "<img" not in html and "&lt;img src=x" in html and "&lt;b&gt;a.pdf&lt;/b&gt;, page 1" in html
+    assert html.count("--c:#2e9d4f") == 1 and html.count("--c:#c98a00") == 1  # one relevant, one weak
+    assert "Top-3 ambiguity" not in html
+
+
+def test_close_scores_get_the_ambiguity_warning_and_an_empty_store_says_so():
+    assert "Top-3 ambiguity" in render_passages(result(0.61, 0.60, 0.3))
+    assert "knowledge base is empty" in render_passages(result())
+
+
+def test_answer_lists_its_sources_what_was_left_out_and_notices():
+    answer = Answer(
+        "Beijing [1].",
+        [Citation(1, "guide.pdf", 3, "c", attributed=True)],
+        "x",
+        result(0.9),
+        notices=["fell back"],
+        unsupported=["Since 1997 [1]."],
+    )
+    text = render_answer(answer)
+    assert text.startswith("Beijing \\[1\\].")
+    assert "**Sources:** \\[1\\] guide.pdf, p. 3 (matched)" in text and "_fell back_" in text
+    assert "Left out, not supported by the passages:** ~~“Since 1997 \\[1\\].”~~" in text
+
+
+def test_model_and_document_text_cannot_become_markup():
+    from rag_app.ui.app import safe_text
+
+    shown = safe_text("See ![pixel](http://tracker.invalid/p.png) <img src=x onerror=alert(1)> **bold** [1]")
+    assert "![" not in shown and "](" not in shown and "<img" not in shown and "**" not in shown
+    assert (
+        shown.replace("\\", "")
+        == "See ![pixel](http://tracker.invalid/p.png) &lt;img src=x onerror=alert(1)&gt; **bold** [1]"
+    )
+
+
+def test_banner_names_the_model_and_the_fallback():
+    info = {
+        "name": "m<x>",
+        "dimensions": 384,
+        "device": "cpu",
+        "dtype": "float32",
+        "is_fallback": True,
+        "reason": "no <Qwen3>",
+    }
+    banner = render_banner(info, "extractive")
+    assert "m&lt;x&gt; · 384 dims" in banner and "offline fallback" in banner and "no &lt;Qwen3&gt;" in banner
+
+
+def test_documents_table_says_what_read_each_file_and_what_it_could_not():
+    from rag_app.ui.app import documents_frame
+
+    frame = documents_frame(
+        [
+            {
+                "source": "scan.pdf",
+                "chunks": 9,
+                "pages": 4,
+                "extractors": {"pdfium": 2, "ocr": 1},
+                "unreadable_pages": [[3, "timed out (over 30 s)"]],
+            },
+            {"source": "notes.md", "chunks": 2, "pages": None},
+        ]
+    )
+    assert frame.values.tolist() == [["scan.pdf", 9, 4, "pdfium 2, ocr 1", "3"], ["notes.md", 2, "", "", ""]]
