@@ -124,7 +124,7 @@ def evaluate(questions: list[dict], answers: list[dict]) -> dict:
 def run_clapnq(limit: int | None) -> dict:
     from rag_app.answer.llm import parse_backend
     from rag_app.answer.pipeline import AnswerPipeline
-    from rag_app.answer.support import verify
+    from rag_app.answer.support import check_answer
     from rag_app.service import RagService
     from rag_app.settings import Settings
 
@@ -161,7 +161,7 @@ def run_clapnq(limit: int | None) -> dict:
             "text": draft,
             "refused": answer.refused,
             "passages": retrieval.passages,
-            "citations": _cited_sources(verify(draft, retrieval.passages), retrieval.passages)
+            "citations": _cited_sources(check_answer(draft, retrieval.passages), retrieval.passages)
             if draft
             else [],
         }
@@ -213,7 +213,7 @@ def support_calibration() -> dict:
     """How the check's threshold was set: the gold answers' sentences against their own passage (should pass)
     and against the passage sharing most words with them that is not theirs (should not)."""
     from rag_app.answer.support import SUPPORT_THRESHOLD, answer_sentences, check_sentence
-    from rag_app.retrieval.searcher import Passage
+    from rag_app.retrieval.results import Passage
     from rag_app.text.words import tokenize
 
     items = [

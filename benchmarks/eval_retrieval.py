@@ -87,7 +87,9 @@ def passage_store(passages: list[str], emb):
         for i, p in enumerate(passages)
     ]
     chunks = chunk_documents(docs, emb.token_counter(), service.chunking)
-    vectors = emb.encode_documents([indexed_text(c.page_content, c.metadata.get("context", "")) for c in chunks])
+    vectors = emb.encode_documents(
+        [indexed_text(c.page_content, c.metadata.get("context", "")) for c in chunks]
+    )
     store = service.store
     store.check_model(emb.resolved.name, emb.output_dimensions)
     store.add_vectors(

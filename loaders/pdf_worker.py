@@ -15,7 +15,8 @@ PDFium, then pypdf, then pdfminer.six; pdfminer first for vertical writing, whic
 in the wrong line order), ``ocr`` (RapidOCR on the rendered page), ``blank``, or ``unreadable``
 with its reason. JSON, not pickle, crosses the boundary, so a hostile PDF that subverts this
 process still cannot make the parent execute anything. The only modules of ours it loads are
-``verdict.py`` and ``ocr_layout.py``, files of pure functions beside it.
+files beside it that import no package of ours (``verdict.py``, ``ocr.py``, ``ocr_layout.py``,
+``page_geometry.py``).
 """
 
 from __future__ import annotations
@@ -23,19 +24,13 @@ from __future__ import annotations
 import io
 import json
 import logging
-import math
 import sys
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 IMAGE, TEXT = 3, 1  # FPDF_PAGEOBJ_IMAGE, FPDF_PAGEOBJ_TEXT
 MAX_OBJECTS_LOOKED_AT = 20_000
-MAX_OCR_PIXELS = 16_000_000
-"""A rendered page has at most this many pixels (48 MB in RGB): a 35,000-pixel-wide page is drawn
-at a lower resolution instead of exhausting memory."""
 
 
 class _CountingHandler(logging.Handler):
@@ -84,10 +79,8 @@ class Engines:
         self.pdfium: Any = None
         self._pypdf: Any = None
         self._miner: Any = None
-        self._ocr: Any = None
         self.opened_by = ""
-        self.ocr_runs = 0
-        self.layout = sibling("ocr_layout")
+        self.ocr = sibling("ocr").Ocr(sibling("ocr_layout"))
 
     # ---- opening ----------------------------------------------------------------------
 
@@ -162,13 +155,15 @@ class Engines:
             if verdict.readable:
                 page = _page(index, "text", engine, text)
                 if self.pdfium is not None:
-                    page["large_lines"] = _large_lines(self.pdfium[index].get_textpage())
+                    page["large_lines"] = sibling("text_layout").large_lines(
+                        self.pdfium[index].get_textpage()
+                    )
                 return page
             if not verdict.empty:
                 problems.append(verdict.reason)
         if not ocr_off and self.pdfium is not None and (has_images or problems or has_text):
             emit({"event": "ocr", "page": index + 1})
-            text, lines = self._ocr_text(index, dpi)
+            text, lines = self.ocr.read_page(self.pdfium[index], dpi)
             verdict = self.judge(text)
             if verdict.readable:
                 return {**_page(index, "ocr", "ocr", text), "lines": lines}
@@ -197,7 +192,7 @@ class Engines:
             if seen >= MAX_OBJECTS_LOOKED_AT:  # a drawing of millions of paths: assume anything
                 kinds |= {TEXT, IMAGE}
                 break
-        return TEXT in kinds, IMAGE in kinds, _vertical(page.get_textpage())
+        return TEXT in kinds, IMAGE in kinds, sibling("text_layout").vertical(page.get_textpage())
 
     def _pdfium_text(self, index: int) -> str:
         return self.pdfium[index].get_textpage().get_text_range().replace("\r\n", "\n")
@@ -219,77 +214,6 @@ class Engines:
         device.close()
         return out.getvalue().replace("\x0c", "")
 
-    def _ocr_text(self, index: int, dpi: int) -> tuple[str, list[list[Any]]]:
-        """Text read from the rendered page, lines in reading order, and each line's box in PDF points."""
-        import numpy as np
-
-        self.ocr_runs += 1
-        page = self.pdfium[index]
-        width, height = page.get_size()
-        scale = ocr_scale(width, height, dpi)
-        with _ocr_memory():
-            if self._ocr is None:
-                from rapidocr import RapidOCR
-
-                # Lines are not turned one by one (use_cls off): on an upright page the line classifier
-                # turns some good lines over. Whole pages are turned instead, when they need it.
-                self._ocr = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False})
-            image = page.render(scale=scale).to_numpy()
-            turns, boxes = 0, self._boxes(image)
-            if self.layout.mostly_tall(boxes):
-                # A scan lying on its side: read it turned a quarter each way, keep the surer reading.
-                tries = [(k, self._boxes(np.ascontiguousarray(np.rot90(image, k)))) for k in (1, 3)]
-                turns, boxes = max(tries, key=lambda t: self.layout.mean_score(t[1]))
-            elif self._upside_down(image, boxes):
-                # Upside down: the line classifier rescues big print only, so read the page turned over.
-                turns, boxes = 2, self._boxes(np.ascontiguousarray(np.rot90(image, 2)))
-            rows, cols = image.shape[:2]
-            del image
-        if not boxes:
-            return "", []
-        lines = self.layout.reading_order(boxes)
-        out = []
-        for text, x0, top, x1, bottom, _ in lines:
-            corners = [self.layout.unturn(x, y, turns, cols, rows) for x, y in ((x0, top), (x1, bottom))]
-            xs, ys = [c[0] for c in corners], [c[1] for c in corners]
-            # Pixels (origin top-left) to PDF points (origin bottom-left).
-            out.append(
-                [text, min(xs) / scale, height - max(ys) / scale, max(xs) / scale, height - min(ys) / scale]
-            )
-        return "\n".join(line[0] for line in out), out
-
-    def _upside_down(self, image: Any, boxes: list[list[Any]]) -> bool:
-        """Whether most of the longest lines are upside down, by the OCR's own 0/180 classifier."""
-        longest = sorted((b for b in boxes if len(b[0]) >= 6), key=lambda b: -len(b[0]))[:9]
-        crops = [image[int(b[2]) : int(b[4]) + 1, int(b[1]) : int(b[3]) + 1] for b in longest]
-        crops = [c for c in crops if c.size]
-        if not crops:
-            return False
-        labels = self._ocr._load_cls_model()(crops).cls_res or []
-        return sum(label == "180" for label, _ in labels) * 3 > 2 * len(labels)
-
-    def _boxes(self, image: Any) -> list[list[Any]]:
-        """[text, x0, top, x1, bottom, score] per detected box, in the image's pixels; a box the
-        detector ran across a narrow column gutter is cut there (see ``_cut_at_gutters``)."""
-        result = self._ocr(image, return_word_box=True)
-        if not result.txts:
-            return []
-        lines = []
-        for quad, text, score, words in zip(
-            result.boxes, result.txts, result.scores, result.word_results, strict=True
-        ):
-            xs, ys = [float(p[0]) for p in quad], [float(p[1]) for p in quad]
-            spans = [
-                (str(w[0]), float(min(p[0] for p in w[2])), float(max(p[0] for p in w[2]))) for w in words
-            ]
-            lines.append(([str(text), min(xs), min(ys), max(xs), max(ys), float(score)], spans))
-        return self.layout.cut_at_gutters(lines)
-
-
-def ocr_scale(width_pt: float, height_pt: float, dpi: int) -> float:
-    """Pixels per PDF point for OCR: ``dpi``, lowered so the page has at most MAX_OCR_PIXELS pixels."""
-    return min(dpi / 72, math.sqrt(MAX_OCR_PIXELS / max(width_pt * height_pt, 1.0)))
-
 
 def _decrypt(reader: Any, password: str | None) -> bool:
     try:
@@ -309,53 +233,6 @@ def _page(index: int, state: str, extractor: str | None, text: str, reason: str 
     }
 
 
-def _large_lines(textpage: Any, limit: int = 5) -> list[list[Any]]:
-    """[size, text] of the lines set at least 1.2 times larger than the page's body text, largest
-    first: its title or section headings. A line's size is the median size of its letters (a big
-    checkbox glyph does not make a line a heading)."""
-    import statistics
-
-    import pypdfium2.raw as raw
-
-    count = textpage.count_chars()
-    text = textpage.get_text_range(0, count)
-    if count == 0 or len(text) != count:
-        return []
-    sizes = [raw.FPDFText_GetFontSize(textpage, i) for i in range(count)]
-    body = (
-        statistics.median(s for s, ch in zip(sizes, text, strict=True) if not ch.isspace() and s > 0)
-        if text.strip()
-        else 0
-    )
-    lines, start = [], 0
-    for line in text.split("\r\n"):
-        letters = [s for s, ch in zip(sizes[start : start + len(line)], line, strict=True) if ch.isalpha()]
-        size = statistics.median(letters) if len(letters) >= 3 else 0
-        if size >= 1.2 * body > 0 and len(line.strip()) <= 150:
-            lines.append((-round(size, 1), start, line.strip()))
-        start += len(line) + 2
-    return [[-size, line] for size, _, line in sorted(lines)[:limit]]
-
-
-def _vertical(textpage: Any, sample: int = 200) -> bool:
-    """True when most steps from one character to the next go down the page, not across it."""
-    count = min(textpage.count_chars(), sample)
-    down = across = 0
-    previous = None
-    for i in range(count):
-        box = textpage.get_charbox(i)
-        if box[2] <= box[0]:
-            continue  # spaces and line breaks have no box
-        if previous is not None:
-            dx, dy = abs(box[0] - previous[0]), abs(box[1] - previous[1])
-            if dy > dx:
-                down += 1
-            elif dx > dy:
-                across += 1
-        previous = box
-    return down > 2 * across and down >= 5
-
-
 def limit_self(memory_bytes: int, ocr_memory_bytes: int) -> None:
     """Cap this process's address space and forbid core dumps, before any PDF byte is parsed.
 
@@ -366,18 +243,6 @@ def limit_self(memory_bytes: int, ocr_memory_bytes: int) -> None:
 
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, max(memory_bytes, ocr_memory_bytes)))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
-@contextmanager
-def _ocr_memory() -> Iterator[None]:
-    import resource
-
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def geometry(request: dict[str, Any], emit: Any) -> None:
@@ -401,7 +266,7 @@ def geometry(request: dict[str, Any], emit: Any) -> None:
 
 
 def render(request: dict[str, Any], emit: Any) -> None:
-    """One page as a PNG (base64), no larger than MAX_OCR_PIXELS."""
+    """One page as a PNG (base64), no larger than OCR's largest image (``ocr.MAX_OCR_PIXELS``)."""
     import base64
 
     import pypdfium2 as pdfium
@@ -412,7 +277,9 @@ def render(request: dict[str, Any], emit: Any) -> None:
         raise Refused("not_readable_pdf", f"the document has {len(document)} pages, not {number}")
     page = document[number - 1]
     width, height = page.get_size()
-    scale = min(float(request["scale"]), math.sqrt(MAX_OCR_PIXELS / max(width * height, 1.0)))
+    scale = min(
+        float(request["scale"]), sibling("ocr").ocr_scale(width, height, 72 * float(request["scale"]))
+    )
     buffer = io.BytesIO()
     page.render(scale=scale).to_pil().save(buffer, "PNG")
     emit(
@@ -446,7 +313,7 @@ def run(request: dict[str, Any], emit: Any) -> None:
     for index in range(int(request.get("first_page", 0)), min(total, int(request["max_pages"]))):
         if not request.get("ocr"):
             ocr = "OCR is off"
-        elif engines.ocr_runs >= int(request.get("ocr_max_pages", 0)):
+        elif engines.ocr.runs >= int(request.get("ocr_max_pages", 0)):
             ocr = "over the file's OCR page limit"
         else:
             ocr = ""

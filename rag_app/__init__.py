@@ -13,13 +13,13 @@ _EXPORTS = {
     "LocalEmbeddings": "rag_app.embeddings.local",
     "embeddings_for": "rag_app.embeddings.local",
     "ServedEmbeddings": "rag_app.embeddings.served",
-    "FaissStore": "rag_app.store",
+    "FaissStore": "rag_app.store.faiss.store",
     "MilvusStore": "rag_app.store.milvus.store",
-    "RagRetriever": "rag_app.retrieval.searcher",
+    "RagRetriever": "rag_app.retrieval.retriever",
     "Searcher": "rag_app.retrieval.searcher",
     "RagService": "rag_app.service",
     "Settings": "rag_app.settings",
-    "build_answer_chain": "rag_app.answer.pipeline",
+    "build_answer_chain": "rag_app.answer.chain",
     "ChunkingConfig": "rag_app.ingest.chunking",
 }
 

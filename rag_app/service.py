@@ -19,14 +19,23 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from loaders import LoadLimits
-from rag_app.answer.llm import Backend, parse_backend
+from rag_app.answer.llm import AnswerBackend, parse_backend
 from rag_app.answer.pipeline import MAX_QUESTION_CHARS, Answer, AnswerEvent, AnswerPipeline
 from rag_app.embeddings.local import embeddings_for
 from rag_app.ingest.chunking import ChunkingConfig
-from rag_app.ingest.pipeline import FileOutcome, IngestReport, InputFile, Pipeline, ProgressFn, collect_files
+from rag_app.ingest.pipeline import (
+    FileOutcome,
+    IngestPipeline,
+    IngestReport,
+    InputFile,
+    ProgressFn,
+    collect_files,
+)
 from rag_app.pages.view import PageView, view_of
 from rag_app.retrieval.rerank import Qwen3Reranker
-from rag_app.retrieval.searcher import RagRetriever, RetrievalResult, Searcher
+from rag_app.retrieval.results import RetrievalResult
+from rag_app.retrieval.retriever import RagRetriever
+from rag_app.retrieval.searcher import Searcher
 from rag_app.settings import Settings
 from rag_app.sharing.server_process import prepare_server_process
 from rag_app.store import KnowledgeStore, StoreError, open_store
@@ -44,21 +53,21 @@ __all__ = [
     "HealthReport",
     "IngestReport",
     "InputFile",
-    "KnowledgeBase",
     "PageView",
     "RagService",
     "RetrievalResult",
+    "Service",
     "StoreError",
     "prepare_server_process",
 ]
 
 
-class KnowledgeBase(Protocol):
+class Service(Protocol):
     """What a face may ask of the core: one person's knowledge base and the models serving it."""
 
     settings: Settings
 
-    def for_user(self, user: str | None) -> KnowledgeBase: ...
+    def for_user(self, user: str | None) -> Service: ...
     def model_info(self) -> dict[str, Any]: ...
     def answer_backend(self) -> str: ...
     def ingest(self, paths: Sequence[str | Path], *, progress: ProgressFn | None = None) -> IngestReport: ...
@@ -96,7 +105,7 @@ class RagService:
         settings: Settings,
         *,
         embeddings: AppEmbeddings | None = None,
-        backend: Backend | None = None,
+        backend: AnswerBackend | None = None,
         rebuild: bool = False,
         on_wait: Callable[[str], None] | None = None,
         library: KnowledgeStore | None = None,
@@ -167,7 +176,7 @@ class RagService:
         )
 
     @cached_property
-    def backend(self) -> Backend:
+    def backend(self) -> AnswerBackend:
         """The answer backend, built once (a local LLM loads once per process)."""
         if self._backend is not None:
             return self._backend
@@ -225,7 +234,7 @@ class RagService:
         store.check_model(
             self.embeddings.resolved.name, self.embeddings.output_dimensions, asdict(self.chunking)
         )
-        pipeline = Pipeline(
+        pipeline = IngestPipeline(
             store,
             self.embeddings,
             self.embeddings.token_counter(),
@@ -278,9 +287,9 @@ class RagService:
     def health(self) -> HealthReport:
         return check_health(self.store)
 
-    def verify(self) -> list[str]:
+    def verify_checksums(self) -> list[str]:
         """Read every vector file in full against its checksum; the problems found (none: [])."""
-        return self.store.verify()
+        return self.store.verify_checksums()
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Query vectors as the retriever computes them (instruction included for Qwen3)."""

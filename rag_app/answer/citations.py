@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from rag_app.retrieval.searcher import Passage
+from rag_app.retrieval.results import Passage
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag_app.retrieval.searcher import Passage
+from rag_app.retrieval.results import Passage
 from rag_app.text.sentences import split_sentences
 from rag_app.text.words import tokenize
 

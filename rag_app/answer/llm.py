@@ -173,7 +173,7 @@ class LocalChatModel(BaseChatModel):
 
 
 @dataclass
-class Backend:
+class AnswerBackend:
     name: str
     model: BaseChatModel | None  # None: extractive answers
     notices: list[str] = field(default_factory=list)
@@ -182,7 +182,7 @@ class Backend:
     """How many relevant passages the model sees; a 135M model answers best from one."""
 
 
-def parse_backend(spec: str | None, api_key: str | None = None) -> Backend:
+def parse_backend(spec: str | None, api_key: str | None = None) -> AnswerBackend:
     """``auto``/``none`` (extractive), ``smollm2`` (bundled), ``hf:PATH_OR_NAME``, ``openai:BASE_URL#MODEL``.
 
     ``auto`` is the extractive answer, chosen by measurement: on ClapNQ dev it beat the bundled SmolLM2
@@ -193,9 +193,9 @@ def parse_backend(spec: str | None, api_key: str | None = None) -> Backend:
     spec = (spec or "auto").strip()
     lower = spec.lower()
     if lower == "auto":
-        return Backend("extractive (no LLM; sentences quoted from your documents)", None)
+        return AnswerBackend("extractive (no LLM; sentences quoted from your documents)", None)
     if lower == "none":
-        return Backend("extractive (no LLM)", None)
+        return AnswerBackend("extractive (no LLM)", None)
     if lower == "smollm2":
         folder = smollm2_folder()
         if folder is None:
@@ -203,7 +203,7 @@ def parse_backend(spec: str | None, api_key: str | None = None) -> Backend:
         model = LocalChatModel(
             model_path=str(folder), gguf_file=SMOLLM2_GGUF, display_name="SmolLM2-135M-Instruct"
         )
-        return Backend(
+        return AnswerBackend(
             "SmolLM2-135M-Instruct (bundled, offline)",
             model,
             prompt=COMPACT_ANSWER_PROMPT,
@@ -218,14 +218,14 @@ def parse_backend(spec: str | None, api_key: str | None = None) -> Backend:
             return _fallback(
                 f"{target} is neither a folder nor in the local Hugging Face cache (never downloaded)"
             )
-        return Backend(f"{target} (local)", LocalChatModel(model_path=str(folder), display_name=target))
+        return AnswerBackend(f"{target} (local)", LocalChatModel(model_path=str(folder), display_name=target))
     if lower.startswith("openai:"):
         base, _, model = spec[7:].partition("#")
         if not base or not model:
             return _fallback(
                 f"{spec!r}: write openai:BASE_URL#MODEL, e.g. openai:http://localhost:11434/v1#qwen3:4b"
             )
-        return Backend(f"{model} at {base}", openai_chat(base, model, api_key))
+        return AnswerBackend(f"{model} at {base}", openai_chat(base, model, api_key))
     return _fallback(
         f"unknown LLM setting {spec!r}: use auto, smollm2, none, hf:PATH_OR_NAME or openai:URL#MODEL"
     )
@@ -247,5 +247,7 @@ def openai_chat(base_url: str, model: str, api_key: str | None) -> BaseChatModel
     )
 
 
-def _fallback(why: str) -> Backend:
-    return Backend("extractive (no LLM)", None, [f"LLM backend unavailable ({why}); answering extractively"])
+def _fallback(why: str) -> AnswerBackend:
+    return AnswerBackend(
+        "extractive (no LLM)", None, [f"LLM backend unavailable ({why}); answering extractively"]
+    )

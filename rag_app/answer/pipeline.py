@@ -13,17 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from langchain_core.runnables import Runnable, RunnableLambda
-
 from prompts.answer import NO_ANSWER_TEXT
 from rag_app.answer.citations import Citation, citations_for, format_passages
 from rag_app.answer.extractive import extractive_answer
-from rag_app.answer.llm import Backend
-from rag_app.answer.support import SentenceCheck, verify
-from rag_app.retrieval.searcher import Passage, RagRetriever, RetrievalResult, ambiguity_verdict
-from rag_app.retrieval.thresholds import UNKNOWN
+from rag_app.answer.llm import AnswerBackend
+from rag_app.answer.support import SentenceCheck, check_answer
+from rag_app.retrieval.results import Passage, RetrievalResult
 from rag_app.text.words import tokenize
 
 AnswerEvent = tuple[str, Any]
@@ -96,7 +91,7 @@ def _refusal(retrieval: RetrievalResult, best: float) -> str | None:
 
 @dataclass
 class AnswerPipeline:
-    backend: Backend
+    backend: AnswerBackend
     time_limit_s: float = 120.0
     """A model still writing after this long is stopped; what it wrote is checked like any answer."""
 
@@ -161,13 +156,13 @@ class AnswerPipeline:
         self, draft: str | None, retrieval: RetrievalResult, name: str, notices: list[str]
     ) -> Answer:
         passages = retrieval.passages
-        checks = verify(draft, passages) if draft else []
+        checks = check_answer(draft, passages) if draft else []
         kept = [c for c in checks if c.supported]
         unsupported = [c.text for c in checks if not c.supported]
         if not kept:
             if draft is not None:
                 notices.append(UNVERIFIED_NOTICE)
-            checks = verify(extractive_answer(retrieval.query, passages), passages)
+            checks = check_answer(extractive_answer(retrieval.query, passages), passages)
             kept = [c for c in checks if c.supported]
         text = " ".join(_with_marker(c) for c in kept)
         if not kept:
@@ -197,49 +192,4 @@ def _context_passages(retrieval: RetrievalResult, limit: int) -> list[Passage]:
     return sorted(relevant, key=lambda p: -p.score)[:limit] or retrieval.passages[:1]
 
 
-def documents_to_passages(documents: list[Document]) -> list[Passage]:
-    return [
-        Passage(
-            rank=d.metadata.get("rank", i),
-            score=d.metadata.get("score", 0.0),
-            text=d.page_content,
-            source=d.metadata.get("source"),
-            page=d.metadata.get("page"),
-            chunk_id=d.metadata.get("chunk_id", d.id or ""),
-            extractor=d.metadata.get("extractor"),
-        )
-        for i, d in enumerate(documents, start=1)
-    ]
-
-
-def build_answer_chain(retriever: BaseRetriever, backend: Backend) -> Runnable:
-    """``question -> {"question", "documents", "answer", "citations", "grounded", "unsupported", "refused"}``.
-
-    The same pipeline as the app and `rag-app ask`: with our ``RagRetriever`` the same relevance gate and
-    thresholds; with another retriever, its documents' ``score`` metadata (cosines) if they carry one.
-    """
-    pipeline = AnswerPipeline(backend)
-
-    def run(question: str) -> dict[str, Any]:
-        question = question[:MAX_QUESTION_CHARS]
-        if isinstance(retriever, RagRetriever):
-            retrieval = retriever.retrieve(question)
-        else:
-            passages = documents_to_passages(retriever.invoke(question))
-            verdict = ambiguity_verdict([p.score for p in passages], UNKNOWN.ambiguity_gap)
-            retrieval = RetrievalResult(question, passages, verdict, UNKNOWN, None)
-        answer = pipeline.answer(retrieval)
-        return {
-            "question": question,
-            "documents": RagRetriever.to_documents(retrieval),
-            "answer": answer.text,
-            "citations": [c.to_json() for c in answer.citations],
-            "grounded": answer.grounded,
-            "unsupported": answer.unsupported,
-            "refused": answer.refused,
-        }
-
-    return RunnableLambda(run, name="rag_app_answer")
-
-
-__all__ = ["Answer", "AnswerEvent", "AnswerPipeline", "build_answer_chain"]
+__all__ = ["Answer", "AnswerEvent", "AnswerPipeline"]

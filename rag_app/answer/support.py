@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rag_app.retrieval.searcher import Passage
+from rag_app.retrieval.results import Passage
 from rag_app.text.sentences import split_sentences
 from rag_app.text.words import tokenize
 
@@ -94,6 +94,6 @@ def _against(sentence: str, bare: str, cited: list[int], passage: Passage) -> Se
     return SentenceCheck(sentence, cited, passage.rank, supported, round(coverage, 3), missing)
 
 
-def verify(answer: str, passages: Sequence[Passage]) -> list[SentenceCheck]:
+def check_answer(answer: str, passages: Sequence[Passage]) -> list[SentenceCheck]:
     """A check per sentence of ``answer``; sentences without a content word (connectives) are left out."""
     return [check_sentence(s, passages) for s in answer_sentences(answer) if tokenize(_MARKER.sub("", s))]

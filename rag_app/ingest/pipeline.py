@@ -126,7 +126,7 @@ class _Prepared:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-class Pipeline:
+class IngestPipeline:
     """The ingest pipeline for one store and model; one instance per batch of files."""
 
     def __init__(
@@ -255,7 +255,10 @@ class Pipeline:
             return FileOutcome(item.source, "rejected", reason=f"not embedded: {self._server_down}")
         started = time.perf_counter()
         try:
-            vectors = self.embeddings.encode_documents([indexed_text(c.page_content, c.metadata.get("context", "")) for c in chunks], progress=on_batch)
+            vectors = self.embeddings.encode_documents(
+                [indexed_text(c.page_content, c.metadata.get("context", "")) for c in chunks],
+                progress=on_batch,
+            )
         except EmbeddingServerError as exc:
             self._server_down = str(exc)
             return FileOutcome(item.source, "rejected", reason=f"embedding failed: {exc}")

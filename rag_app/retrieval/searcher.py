@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, Field
 
-from rag_app.retrieval.thresholds import ModelThresholds, thresholds_for
+from rag_app.retrieval.results import Passage, RankBy, RetrievalResult, ambiguity_verdict
+from rag_app.retrieval.thresholds import thresholds_for
 from rag_app.store import Hit, KnowledgeStore
 from rag_app.text.scripts import cjk_share
 
 LIBRARY = "library"
 RRF_K = 60  # the usual reciprocal-rank-fusion constant; flat enough that neither list dominates
 MODES = ("auto", "dense", "lexical", "hybrid", "fused")
-RankBy = Literal["cosine", "bm25", "rrf", "fused", "rerank"]
 # How close two ranking scores may be before the ranking is flagged, for the scores that are not a
 # cosine (cosines use the model's own gap): relative for the unbounded ones, absolute for fused.
 RELATIVE_GAP = {"bm25": 0.05, "rrf": 0.02}
@@ -31,84 +26,6 @@ RERANK_DEPTH = 4
 
 if TYPE_CHECKING:
     from rag_app.embeddings.local import AppEmbeddings
-
-
-@dataclass
-class Passage:
-    rank: int
-    score: float
-    """Cosine similarity to the query, in [-1, 1], whatever ranked the passage."""
-    text: str
-    source: str | None
-    page: int | None
-    chunk_id: str
-    extractor: str | None = None
-    """What read the passage's page: pdfium, pypdf, pdfminer or ocr (None for text files)."""
-    rank_score: float | None = None
-    """The score that put the passage at its rank (see ``RetrievalResult.rank_by``)."""
-    collection: str | None = None
-    """"library" for a passage of the owner's shared library; None for the person's own documents."""
-    page_size: list[float] | None = None
-    """PDF passages: the page's width and height in points."""
-    highlights: list[list[float]] | None = None
-    """PDF passages: rectangles [x0, y0, x1, y1] in points (origin bottom-left) covering the passage."""
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class Ambiguity:
-    ambiguous: bool
-    top1_top2_gap: float | None
-    threshold: float
-    message: str
-
-
-@dataclass
-class RetrievalResult:
-    query: str
-    passages: list[Passage]
-    ambiguity: Ambiguity
-    thresholds: ModelThresholds
-    query_vector: np.ndarray | None
-    rank_by: RankBy = "cosine"
-    """What ranked the passages: cosine, bm25 (the words), rrf (reciprocal-rank fusion of both) or fused
-    (a weighted sum of both, each scaled to [0, 1]). The ambiguity verdict is on this score."""
-    evidence: Literal["dense", "lexical"] = "dense"
-    """Whether the cosines mean anything for this question: "lexical" when the model cannot read its
-    language (a Chinese question to an English-only model), so the answer gate weighs words instead."""
-
-    @property
-    def best_score(self) -> float | None:
-        return max((p.score for p in self.passages), default=None)
-
-    def to_json(self, model: dict[str, Any]) -> dict[str, Any]:
-        """The CLI's documented JSON shape."""
-        return {
-            "query": self.query,
-            "model": {"name": model["name"], "dimensions": model["dimensions"], "device": model["device"]},
-            "rank_by": self.rank_by,
-            "results": [p.to_json() for p in self.passages],
-            "ambiguity": asdict(self.ambiguity),
-        }
-
-
-def ambiguity_verdict(scores: list[float], gap_threshold: float, *, relative: bool = False) -> Ambiguity:
-    """Ambiguous when the two best ranking scores differ by less than the gap threshold (a share of
-    the best score when ``relative``, for scores without a fixed scale)."""
-    if len(scores) < 2:
-        return Ambiguity(False, None, gap_threshold, "")
-    first, second = sorted(scores, reverse=True)[:2]
-    gap = round((first - second) / first if relative and first > 0 else first - second, 6)
-    if gap < gap_threshold:
-        what = "relative gap" if relative else "gap"
-        message = (
-            f"Top results are too close to trust the ranking ({what} {gap:.3f} < {gap_threshold}): "
-            f"compare the top 3 passages yourself."
-        )
-        return Ambiguity(True, gap, gap_threshold, message)
-    return Ambiguity(False, gap, gap_threshold, "")
 
 
 _NUMBERISH = re.compile(r"\d|\"|“|”|'\w+'")
@@ -293,48 +210,3 @@ class Searcher:
         }
         best = sorted(fused, key=lambda key: (-fused[key], key))[:k]
         return [Ranked(found[key], fused[key], key[0]) for key in best]
-
-
-class RagRetriever(BaseRetriever):
-    """A LangChain retriever returning passages whose metadata carry ``score`` (cosine), ``rank``,
-    ``source``, ``page``, ``chunk_id`` and the query's ``ambiguity`` verdict."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    searcher: Searcher
-    k: int = Field(default=5, ge=1)
-
-    def retrieve(self, query: str) -> RetrievalResult:
-        return self.searcher.retrieve(query, self.k)
-
-    @staticmethod
-    def to_documents(result: RetrievalResult) -> list[Document]:
-        verdict = asdict(result.ambiguity)
-        return [
-            Document(
-                page_content=p.text,
-                id=p.chunk_id,
-                metadata={
-                    "score": p.score,
-                    "rank": p.rank,
-                    "source": p.source,
-                    "page": p.page,
-                    "chunk_id": p.chunk_id,
-                    "extractor": p.extractor,
-                    "rank_score": p.rank_score,
-                    "rank_by": result.rank_by,
-                    "ambiguity": verdict,
-                },
-            )
-            for p in result.passages
-        ]
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        return self.to_documents(self.retrieve(query))
-
-    async def _aget_relevant_documents(
-        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        return self.to_documents(await asyncio.to_thread(self.retrieve, query))

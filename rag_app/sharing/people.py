@@ -22,7 +22,7 @@ import numpy as np
 
 from rag_app.answer.pipeline import Answer, AnswerEvent
 from rag_app.ingest.pipeline import IngestReport, InputFile, ProgressFn
-from rag_app.retrieval.searcher import RetrievalResult
+from rag_app.retrieval.results import RetrievalResult
 from rag_app.service import PageView, RagService
 from rag_app.settings import Settings
 from rag_app.store import KnowledgeStore, open_store
@@ -69,7 +69,7 @@ class _Usage:
 
 class Person:
     """One person's view: their own knowledge base (or none, for an anonymous visitor), the library,
-    and their limits. Implements ``rag_app.service.KnowledgeBase``."""
+    and their limits. Implements ``rag_app.service.Service``."""
 
     def __init__(self, service: RagService, limits: PersonLimits, usage: _Usage, *, can_write: bool) -> None:
         self.service = service

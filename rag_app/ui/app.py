@@ -4,167 +4,33 @@ from __future__ import annotations
 
 import base64
 import functools
-import html
 import inspect
-import io
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pandas as pd
-from PIL import Image
 
 from rag_app.service import (
-    Answer,
-    HealthReport,
     InputFile,
-    KnowledgeBase,
-    PageView,
     RetrievalResult,
+    Service,
     StoreError,
 )
 from rag_app.settings import Settings
-
-CSS = """
-.passage {border-left: 6px solid var(--c); padding: 6px 10px; margin: 8px 0; background: var(--block-background-fill);}
-.passage .meta {font-size: 0.85em; opacity: 0.8;}
-.passage .bar {height: 6px; background: var(--c); border-radius: 3px; margin: 4px 0;}
-.passage .text {white-space: pre-wrap; font-size: 0.9em;}
-.ambiguity {background: #fff4ce; color: #5c4400; border: 1px solid #e0b400; padding: 8px; border-radius: 6px;}
-.fallback {background: #fde8e8; color: #7a1c1c; padding: 6px 10px; border-radius: 6px;}
-.text-view {white-space: pre-wrap; font-size: 0.9em; max-height: 420px; overflow-y: auto;}
-.text-view mark {background: #ffd60060;}
-"""
-GREEN, AMBER = "#2e9d4f", "#c98a00"
-
-
-# ---- rendering (pure functions, tested directly) -------------------------------------------
-
-
-def render_banner(info: dict[str, Any], backend_name: str) -> str:
-    text = (
-        f"**Embedding model:** {html.escape(info['name'])} · {info['dimensions']} dims · "
-        f"{html.escape(info['device'])} ({html.escape(info['dtype'])}) "
-        f"&nbsp;|&nbsp; **Answers:** {html.escape(backend_name)}"
-    )
-    if info["is_fallback"]:
-        text += (
-            "\n\n<div class='fallback'>Running on the offline fallback model, not Qwen3-Embedding-4B "
-            f"({html.escape(info['reason'])}). See the README to use Qwen3-Embedding-4B.</div>"
-        )
-    return text
-
-
-def render_passages(result: RetrievalResult) -> str:
-    """Scored passages as HTML; every piece of document text is escaped, never rendered."""
-    if not result.passages:
-        return "<p>No passages: the knowledge base is empty.</p>"
-    parts = []
-    if result.ambiguity.ambiguous:
-        parts.append(
-            f"<div class='ambiguity'>⚠️ Top-3 ambiguity: {html.escape(result.ambiguity.message)}</div>"
-        )
-    relevant = result.thresholds.relevant
-    for p in result.passages:
-        colour = GREEN if p.score >= relevant else AMBER
-        page = f", page {p.page}" if p.page else ""
-        page += " · <i>library</i>" if p.collection else ""
-        width = max(0.0, min(1.0, p.score)) * 100
-        parts.append(
-            f"<div class='passage' style='--c:{colour}'>"
-            f"<div class='meta'><b>[{p.rank}]</b> cosine <b>{p.score:.3f}</b> · "
-            f"{html.escape(str(p.source))}{page}</div>"
-            f"<div class='bar' style='width:{width:.0f}%'></div>"
-            f"<div class='text'>{html.escape(p.text)}</div></div>"
-        )
-    parts.append(
-        f"<p class='meta'>Green: cosine ≥ {relevant} (relevant for this model). "
-        f"Ambiguity gap: {result.ambiguity.threshold}.</p>"
-    )
-    return "\n".join(parts)
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~>])")
-
-
-def safe_text(text: str) -> str:
-    """Text from a document or a model, shown literally in the chat's Markdown: no HTML, and no
-    image or link syntax (a passage holding ``![x](http://host/p)`` must not make a browser fetch)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
-
-
-def render_draft(draft: str) -> str:
-    """What a model has written so far: shown as a draft, never as fact, until it is checked."""
-    return f"{safe_text(draft)}\n\n_(draft: being checked against the passages)_"
-
-
-def render_answer(answer: Answer) -> str:
-    lines = [safe_text(answer.text)]
-    if answer.citations:
-        sources = [
-            f"\\[{c.number}\\] {safe_text(str(c.source))}"
-            + (f", p. {c.page}" if c.page else "")
-            + (" (matched)" if c.attributed else "")
-            for c in answer.citations
-        ]
-        lines.append("\n**Sources:** " + "; ".join(sources))
-    if answer.unsupported:
-        left_out = "; ".join(f"“{safe_text(s)}”" for s in answer.unsupported)
-        lines.append(f"\n**Left out, not supported by the passages:** ~~{left_out}~~")
-    lines.extend(f"\n_{safe_text(n)}_" for n in answer.notices)
-    return "\n".join(lines)
-
-
-def documents_frame(documents: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per document: what read its pages (pdfium, pypdf, pdfminer, ocr) and which it could not."""
-    rows = []
-    for d in documents:
-        read_by = ", ".join(f"{name} {n}" for name, n in (d.get("extractors") or {}).items())
-        unreadable = ", ".join(str(page) for page, _ in d.get("unreadable_pages") or [])
-        rows.append((d["source"], d["chunks"], d["pages"] or "", read_by, unreadable))
-    return pd.DataFrame(rows, columns=["document", "chunks", "pages", "read by", "unreadable pages"])
-
-
-def render_summary(stats: dict[str, Any], health: HealthReport) -> str:
-    spread = "n/a" if health.mean_pairwise_cosine is None else f"{health.mean_pairwise_cosine:.2f}"
-    lines = [
-        f"**{stats['files']} documents · {stats['vectors']} chunks · {stats['dimensions']} dimensions**",
-        (
-            f"Index holds {stats['index_bytes']:,} bytes; "
-            if stats["index_bytes"] is not None
-            else "Index kept by Milvus; "
-        )
-        + f"N × d × 4 = {stats['estimate_bytes']:,} bytes ({stats['search']}).",
-        f"Health: {health.short_chunks} very short, {health.long_chunks} very long chunks, "
-        f"{health.near_duplicate_pairs} near-duplicate pairs, mean pairwise cosine {spread}.",
-        *[f"- {a}" for a in health.advice],
-    ]
-    return "\n\n".join(lines)
-
-
-def passage_choices(result: RetrievalResult) -> Any:
-    """The passages as choices to open: labelled like their citations, valued by chunk id (looked up
-    in the asker's own knowledge base, never used as a path)."""
-    choices = [
-        (f"[{p.rank}] {p.source}" + (f", page {p.page}" if p.page else ""), p.chunk_id)
-        for p in result.passages
-    ]
-    return gr.Radio(choices=choices, value=None)
-
-
-def viewer_outputs(view: PageView, chunk_id: str) -> tuple[Any, ...]:
-    """What the viewer shows: a page image, or a text passage in its surroundings."""
-    state = {"chunk_id": chunk_id, "page": view.page, "pages": view.pages}
-    if view.png is not None:
-        return Image.open(io.BytesIO(view.png)), "", state
-    return None, view.html or "", state
-
-
-def vector_frame(vector: list[float], label: str, n: int = 50) -> pd.DataFrame:
-    return pd.DataFrame({"dimension": list(range(min(n, len(vector)))), "value": vector[:n], "query": label})
-
+from rag_app.ui.render import (
+    documents_frame,
+    passage_choices,
+    render_answer,
+    render_banner,
+    render_draft,
+    render_passages,
+    render_summary,
+    safe_text,
+    vector_frame,
+    viewer_outputs,
+)
 
 # ---- the app -------------------------------------------------------------------------------
 
@@ -192,14 +58,14 @@ def _plainly(fn: Any) -> Any:
     return plain
 
 
-def build_app(settings: Settings, service: KnowledgeBase) -> gr.Blocks:
+def build_app(settings: Settings, service: Service) -> gr.Blocks:
     """The app over ``service``; tests pass a fake one. Who is asking comes from Gradio's login
     (``gr.Request.username``), never from anything the browser sends."""
 
-    def kb(request: gr.Request | None) -> KnowledgeBase:
+    def kb(request: gr.Request | None) -> Service:
         return service.for_user(getattr(request, "username", None))
 
-    def panels(base: KnowledgeBase) -> tuple[Any, ...]:
+    def panels(base: Service) -> tuple[Any, ...]:
         names = [d["source"] for d in base.documents()]
         return (
             documents_frame(base.documents()),
@@ -379,31 +245,4 @@ def build_app(settings: Settings, service: KnowledgeBase) -> gr.Blocks:
         remove.click(delete, [chosen], [docs, summary, chosen], api_name="delete")
         show.click(inspect_vectors, [first, second], [vec_summary, plot, values], api_name="inspect")
         demo.load(refresh, None, [docs, summary, chosen], api_name="documents")
-    return demo
-
-
-def launch(
-    demo: gr.Blocks,
-    settings: Settings,
-    *,
-    share: bool = False,
-    auth: Any = None,
-    blocked_paths: list[str] | None = None,
-    port: int | None = None,
-) -> gr.Blocks:
-    """Start the server without blocking, with the safety settings a shared link needs."""
-    demo.queue(default_concurrency_limit=4, max_size=64)
-    demo.launch(
-        server_name=settings.host,
-        server_port=port if port is not None else settings.port,
-        share=share,
-        auth=auth,
-        max_file_size=f"{settings.max_upload_mb}mb",
-        blocked_paths=[str(Path(settings.store_dir).resolve()), *(blocked_paths or [])],
-        show_error=False,
-        prevent_thread_lock=True,
-        css=CSS,
-        footer_links=["api"],
-        quiet=True,
-    )
     return demo

@@ -155,7 +155,7 @@ def test_a_page_that_hangs_costs_only_itself(tmp_path):
 
 
 def test_ocr_resolution_is_capped_for_huge_pages():
-    from loaders.pdf_worker import MAX_OCR_PIXELS, ocr_scale
+    from loaders.ocr import MAX_OCR_PIXELS, ocr_scale
 
     assert ocr_scale(612, 792, 200) == pytest.approx(200 / 72)  # a letter page at the full 200 dpi
     scale = ocr_scale(35_000, 2_000, 200)  # a 35,000-point-wide drawing

@@ -48,8 +48,6 @@ BLOBS = "blobs"
 TokensFn = Callable[[str], list[str]]
 
 
-
-
 class SegmentStore(ManifestFacts):
     """The store itself, without LangChain: the protocol every backend implements."""
 
@@ -543,7 +541,7 @@ class SegmentStore(ManifestFacts):
         order = np.argsort(fids)
         return fids[order], vectors[order]
 
-    def verify(self) -> list[str]:
+    def verify_checksums(self) -> list[str]:
         """Problems found by reading every segment in full against its checksum (none: [])."""
         with self._lock:
             self._refresh()

@@ -89,8 +89,6 @@ def _clip(text: str, limit: int) -> str:
     return data[:limit].decode(errors="ignore").rsplit(" ", 1)[0]
 
 
-
-
 def milvus_client(uri: str, token: str = "") -> Any:
     """One client per (uri, token) in a process: Milvus Lite serves a ``.db`` file to one process,
     and opening it twice from the same process would start it twice."""
@@ -108,7 +106,7 @@ def milvus_client(uri: str, token: str = "") -> Any:
         return _clients[(uri, token)]
 
 
-class MilvusBackend(ManifestFacts):
+class MilvusCollections(ManifestFacts):
     """The store protocol on Milvus, without LangChain."""
 
     def __init__(
@@ -403,9 +401,7 @@ class MilvusBackend(ManifestFacts):
                 "text": chunks[row].text,
                 "context": _clip(chunks[row].context, TEXT_BYTES),
                 "length": len(chunks[row].text),
-                "tokens": _clip(
-                    lexical_tokens(self._tokens(chunks[row].indexed)), TEXT_BYTES
-                ),
+                "tokens": _clip(lexical_tokens(self._tokens(chunks[row].indexed)), TEXT_BYTES),
             }
             for fid, row in fresh.items()
         ]
@@ -617,7 +613,7 @@ class MilvusBackend(ManifestFacts):
         vectors = np.asarray([v for _, v in rows], dtype=np.float32).reshape(len(rows), self.dimensions or 1)
         return fids, vectors
 
-    def verify(self) -> list[str]:
+    def verify_checksums(self) -> list[str]:
         """Texts no reference holds, and references to texts that are gone (none: [])."""
         if not self._created:
             return []
@@ -647,7 +643,7 @@ class MilvusBackend(ManifestFacts):
         }
 
 
-class MilvusStore(MilvusBackend, LangChainDoors):
+class MilvusStore(MilvusCollections, LangChainDoors):
     """The Milvus backend behind LangChain's ``VectorStore`` interface.
 
     >>> store = MilvusStore(emb, uri="./kb.db", collection="docs")  # Milvus Lite, a local file

@@ -10,8 +10,8 @@ from langchain_core.language_models import FakeListChatModel
 from langchain_core.messages import HumanMessage
 from pydantic import Field
 
-from rag_app.answer.llm import Backend, openai_chat, parse_backend
-from rag_app.answer.pipeline import AnswerPipeline, build_answer_chain
+from rag_app.answer import AnswerPipeline, build_answer_chain
+from rag_app.answer.llm import AnswerBackend, openai_chat, parse_backend
 from rag_app.text.sentences import split_sentences
 from tests.rag_app.embeddings.openai_double import FakeChatServer
 
@@ -38,8 +38,8 @@ class RecordingChat(FakeListChatModel):
         return super()._stream(messages, stop, run_manager, **kwargs)
 
 
-def fake(*replies: str) -> Backend:
-    return Backend("fake LLM", RecordingChat(responses=list(replies), seen=[]))
+def fake(*replies: str) -> AnswerBackend:
+    return AnswerBackend("fake LLM", RecordingChat(responses=list(replies), seen=[]))
 
 
 def test_a_made_up_detail_loses_its_sentence_and_grounded_stays_honest(sample_service):
@@ -81,9 +81,9 @@ def test_bundled_smollm2_answers_only_with_what_its_passage_supports(sample_serv
             passage.page,
             passage.chunk_id,
         )
-    from rag_app.answer.support import verify
+    from rag_app.answer.support import check_answer
 
-    assert all(check.supported for check in verify(answer.text, retrieval.passages))
+    assert all(check.supported for check in check_answer(answer.text, retrieval.passages))
 
 
 def test_local_llm_streams_piece_by_piece():
@@ -199,7 +199,7 @@ def test_the_lcel_chain_and_the_service_give_the_same_answer(sample_service):
 
 def test_users_lcel_chain_with_our_retriever_and_an_openai_server(sample_service):
     with FakeChatServer(["Beijing is the capital of China."]) as server:
-        backend = Backend("m", openai_chat(server.base_url, "m", None))
+        backend = AnswerBackend("m", openai_chat(server.base_url, "m", None))
         result = build_answer_chain(sample_service.retriever(k=2), backend).invoke(
             "What is the capital of China?"
         )

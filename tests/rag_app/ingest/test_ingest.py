@@ -66,13 +66,13 @@ class _Embeddings:
 
 def _pipeline(tmp_path, embeddings):
     from rag_app.ingest.chunking import ChunkingConfig
-    from rag_app.ingest.pipeline import Pipeline
+    from rag_app.ingest.pipeline import IngestPipeline
     from tests.rag_app.store.store_helpers import open_store
 
     def words(texts):
         return [len(t.split()) for t in texts]
 
-    return Pipeline(
+    return IngestPipeline(
         open_store(tmp_path / "store"), embeddings, words, ChunkingConfig(max_tokens=64, overlap_tokens=8)
     )
 

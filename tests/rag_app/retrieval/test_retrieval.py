@@ -3,7 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag_app.retrieval.searcher import RagRetriever, Searcher, ambiguity_verdict
+from rag_app.retrieval.results import ambiguity_verdict
+from rag_app.retrieval.retriever import RagRetriever
+from rag_app.retrieval.searcher import Searcher
 
 pytestmark = pytest.mark.slow  # the sample knowledge base is embedded with the bundled model
 

@@ -49,12 +49,12 @@ def test_truncated_segment_is_reported_not_half_loaded(tmp_path):
 def test_verify_finds_a_flipped_byte(tmp_path):
     store = open_store(tmp_path / "s")
     add(store, "a.txt", ["text here", "and more"])
-    assert store.verify() == []
+    assert store.verify_checksums() == []
     segment = next((tmp_path / "s" / "segments").glob("seg-*.faiss"))
     data = bytearray(segment.read_bytes())
     data[-5] ^= 0xFF  # inside the last vector: same size, different content
     segment.write_bytes(bytes(data))
-    assert store.verify() == [f"segment {segment.name}: checksum mismatch"]
+    assert store.verify_checksums() == [f"segment {segment.name}: checksum mismatch"]
 
 
 class _Boom:

@@ -89,7 +89,7 @@ def test_changed_file_replaces_its_old_chunks(backend, tmp_path):
     [listed] = store.list_files()
     assert (listed["sha256"], listed["chunks"]) == ("v2", 2)
     assert store.source_with_content("v2") == "a.txt" and store.source_with_content("v1") is None
-    assert store.verify() == []
+    assert store.verify_checksums() == []
 
 
 def test_delete_leaves_other_files_and_reports_what_went(backend, tmp_path):

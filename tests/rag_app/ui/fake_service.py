@@ -11,7 +11,7 @@ from rag_app.answer.citations import Citation
 from rag_app.answer.pipeline import Answer
 from rag_app.ingest.pipeline import FileOutcome, IngestReport, InputFile
 from rag_app.pages.view import PageView
-from rag_app.retrieval.searcher import Passage, RetrievalResult, ambiguity_verdict
+from rag_app.retrieval.results import Passage, RetrievalResult, ambiguity_verdict
 from rag_app.retrieval.thresholds import MINILM
 from rag_app.settings import Settings
 from rag_app.store.health import HealthReport
@@ -27,7 +27,7 @@ INFO = {
 
 
 class FakeKnowledgeBase:
-    """Implements ``rag_app.service.KnowledgeBase``; remembers what it was asked."""
+    """Implements ``rag_app.service.Service``; remembers what it was asked."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

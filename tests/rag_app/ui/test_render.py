@@ -6,9 +6,9 @@ import numpy as np
 
 from rag_app.answer.citations import Citation
 from rag_app.answer.pipeline import Answer
-from rag_app.retrieval.searcher import Passage, RetrievalResult, ambiguity_verdict
+from rag_app.retrieval.results import Passage, RetrievalResult, ambiguity_verdict
 from rag_app.retrieval.thresholds import MINILM
-from rag_app.ui.app import render_answer, render_banner, render_passages
+from rag_app.ui.render import render_answer, render_banner, render_passages
 
 
 def result(*scores: float) -> RetrievalResult:
@@ -49,7 +49,7 @@ def test_answer_lists_its_sources_what_was_left_out_and_notices():
 
 
 def test_model_and_document_text_cannot_become_markup():
-    from rag_app.ui.app import safe_text
+    from rag_app.ui.render import safe_text
 
     shown = safe_text("See ![pixel](http://tracker.invalid/p.png) <img src=x onerror=alert(1)> **bold** [1]")
     assert "![" not in shown and "](" not in shown and "<img" not in shown and "**" not in shown
@@ -73,7 +73,7 @@ def test_banner_names_the_model_and_the_fallback():
 
 
 def test_documents_table_says_what_read_each_file_and_what_it_could_not():
-    from rag_app.ui.app import documents_frame
+    from rag_app.ui.render import documents_frame
 
     frame = documents_frame(
         [

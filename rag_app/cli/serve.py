@@ -1,0 +1,105 @@
+"""`rag-app serve`: who may log in, what is refused before anything starts, and the server's wiring."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from pathlib import Path
+
+from rag_app.cli.commands import quiet_libraries
+from rag_app.cli.parser import EXIT_ERROR, EXIT_OK, SAMPLE_DOCS, settings_from
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _accounts(args: argparse.Namespace, settings):
+    """The people who may log in, from --auth-file, RAG_AUTH or --auth (in that order); None for nobody."""
+    from rag_app.sharing.accounts import Accounts
+
+    if args.auth_file:
+        return Accounts.from_file(Path(args.auth_file))
+    single = settings.secret("auth") or args.auth
+    if not single:
+        return None
+    if args.auth:
+        print(
+            "warning: --auth puts the password where every user of this machine can read it (ps); "
+            "use RAG_AUTH=user:pass or --auth-file instead",
+            file=sys.stderr,
+        )
+    user, sep, password = single.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("--auth and RAG_AUTH must be USER:PASS")
+    return Accounts.single(user, password)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Refuse to listen beyond this machine without accounts, seed the samples, start the app and wait."""
+    settings = settings_from(args)
+    accounts = _accounts(args, settings)
+    public = args.share or not _is_loopback(settings.host)
+    if public and accounts is None and not args.allow_public_without_auth:
+        where = "--share" if args.share else f"--host {settings.host}"
+        print(
+            f"error: {where} without accounts would let anyone who reaches this server read your documents. "
+            "Add --auth-file FILE (see `rag-app passwd`) or RAG_AUTH=user:pass; or pass "
+            "--allow-public-without-auth, and visitors may only search the --library, never upload.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    from rag_app.service import RagService, prepare_server_process
+    from rag_app.sharing.people import People
+    from rag_app.ui import build_app, launch
+
+    quiet_libraries(args.verbose)
+    prepare_server_process()
+    library = Path(args.library) if args.library else None
+    if accounts is None and not public:
+        people = None
+        service = RagService(settings)
+        if library is not None:
+            service = RagService(settings, library=People(settings, library=library).library())
+        if args.seed_samples and not service.documents() and SAMPLE_DOCS.is_dir():
+            print(f"indexing the sample documents in {SAMPLE_DOCS} …", file=sys.stderr)
+            service.ingest([SAMPLE_DOCS])
+        app_service = service
+    else:
+        people = People(settings, library=library)
+        app_service = people
+        if accounts is None and library is None:
+            print(
+                "warning: no accounts and no --library: visitors will have nothing to search", file=sys.stderr
+            )
+    demo = build_app(settings, app_service)
+    threading.Thread(target=app_service.warm_up, name="warm-up", daemon=True).start()
+    blocked = [str(Path.home() / ".cache" / "huggingface"), *([str(library.resolve())] if library else [])]
+    launch(demo, settings, share=args.share, auth=accounts, blocked_paths=blocked)
+    who = (
+        "people with accounts, each with a private knowledge base"
+        if accounts
+        else ("anyone, searching the library only" if people else "this machine only")
+    )
+    print(f"serving on {demo.local_url} for {who}", file=sys.stderr)
+    if args.share and not demo.share_url:
+        print(
+            "note: the public share link could not be opened (no route to Gradio's share server from this "
+            "machine); the app keeps serving locally.",
+            file=sys.stderr,
+        )
+    elif demo.share_url:
+        print(f"public link: {demo.share_url}", file=sys.stderr)
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        demo.close()
+    return EXIT_OK

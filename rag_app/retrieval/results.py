@@ -1,0 +1,91 @@
+"""What retrieval hands on: ranked passages with their cosines, the score that ranked them, and
+the Top-3 ambiguity verdict."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from rag_app.retrieval.thresholds import ModelThresholds
+
+RankBy = Literal["cosine", "bm25", "rrf", "fused", "rerank"]
+
+
+@dataclass
+class Passage:
+    rank: int
+    score: float
+    """Cosine similarity to the query, in [-1, 1], whatever ranked the passage."""
+    text: str
+    source: str | None
+    page: int | None
+    chunk_id: str
+    extractor: str | None = None
+    """What read the passage's page: pdfium, pypdf, pdfminer or ocr (None for text files)."""
+    rank_score: float | None = None
+    """The score that put the passage at its rank (see ``RetrievalResult.rank_by``)."""
+    collection: str | None = None
+    """"library" for a passage of the owner's shared library; None for the person's own documents."""
+    page_size: list[float] | None = None
+    """PDF passages: the page's width and height in points."""
+    highlights: list[list[float]] | None = None
+    """PDF passages: rectangles [x0, y0, x1, y1] in points (origin bottom-left) covering the passage."""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Ambiguity:
+    ambiguous: bool
+    top1_top2_gap: float | None
+    threshold: float
+    message: str
+
+
+@dataclass
+class RetrievalResult:
+    query: str
+    passages: list[Passage]
+    ambiguity: Ambiguity
+    thresholds: ModelThresholds
+    query_vector: np.ndarray | None
+    rank_by: RankBy = "cosine"
+    """What ranked the passages: cosine, bm25 (the words), rrf (reciprocal-rank fusion of both) or fused
+    (a weighted sum of both, each scaled to [0, 1]). The ambiguity verdict is on this score."""
+    evidence: Literal["dense", "lexical"] = "dense"
+    """Whether the cosines mean anything for this question: "lexical" when the model cannot read its
+    language (a Chinese question to an English-only model), so the answer gate weighs words instead."""
+
+    @property
+    def best_score(self) -> float | None:
+        return max((p.score for p in self.passages), default=None)
+
+    def to_json(self, model: dict[str, Any]) -> dict[str, Any]:
+        """The CLI's documented JSON shape."""
+        return {
+            "query": self.query,
+            "model": {"name": model["name"], "dimensions": model["dimensions"], "device": model["device"]},
+            "rank_by": self.rank_by,
+            "results": [p.to_json() for p in self.passages],
+            "ambiguity": asdict(self.ambiguity),
+        }
+
+
+def ambiguity_verdict(scores: list[float], gap_threshold: float, *, relative: bool = False) -> Ambiguity:
+    """Ambiguous when the two best ranking scores differ by less than the gap threshold (a share of
+    the best score when ``relative``, for scores without a fixed scale)."""
+    if len(scores) < 2:
+        return Ambiguity(False, None, gap_threshold, "")
+    first, second = sorted(scores, reverse=True)[:2]
+    gap = round((first - second) / first if relative and first > 0 else first - second, 6)
+    if gap < gap_threshold:
+        what = "relative gap" if relative else "gap"
+        message = (
+            f"Top results are too close to trust the ranking ({what} {gap:.3f} < {gap_threshold}): "
+            f"compare the top 3 passages yourself."
+        )
+        return Ambiguity(True, gap, gap_threshold, message)
+    return Ambiguity(False, gap, gap_threshold, "")

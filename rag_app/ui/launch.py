@@ -1,0 +1,48 @@
+"""Starting the app's server with the safety settings a shared link needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from rag_app.settings import Settings
+
+CSS = """
+.passage {border-left: 6px solid var(--c); padding: 6px 10px; margin: 8px 0; background: var(--block-background-fill);}
+.passage .meta {font-size: 0.85em; opacity: 0.8;}
+.passage .bar {height: 6px; background: var(--c); border-radius: 3px; margin: 4px 0;}
+.passage .text {white-space: pre-wrap; font-size: 0.9em;}
+.ambiguity {background: #fff4ce; color: #5c4400; border: 1px solid #e0b400; padding: 8px; border-radius: 6px;}
+.fallback {background: #fde8e8; color: #7a1c1c; padding: 6px 10px; border-radius: 6px;}
+.text-view {white-space: pre-wrap; font-size: 0.9em; max-height: 420px; overflow-y: auto;}
+.text-view mark {background: #ffd60060;}
+"""
+
+
+def launch(
+    demo: gr.Blocks,
+    settings: Settings,
+    *,
+    share: bool = False,
+    auth: Any = None,
+    blocked_paths: list[str] | None = None,
+    port: int | None = None,
+) -> gr.Blocks:
+    """Start the server without blocking, with the safety settings a shared link needs."""
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    demo.launch(
+        server_name=settings.host,
+        server_port=port if port is not None else settings.port,
+        share=share,
+        auth=auth,
+        max_file_size=f"{settings.max_upload_mb}mb",
+        blocked_paths=[str(Path(settings.store_dir).resolve()), *(blocked_paths or [])],
+        show_error=False,
+        prevent_thread_lock=True,
+        css=CSS,
+        footer_links=["api"],
+        quiet=True,
+    )
+    return demo
