@@ -26,10 +26,7 @@ CONFIGS = [
     ("ours: dense", {"mode": "dense"}),
     ("ours: lexical (BM25)", {"mode": "lexical"}),
     ("ours: hybrid (RRF)", {"mode": "hybrid"}),
-    *[
-        (f"ours: fused w={w}, numeric w={n}", {"mode": "fused", "dense_weight": w, "numeric_dense_weight": n})
-        for w, n in ((0.8, 0.8), (0.7, 0.7), (0.6, 0.6), (0.5, 0.5), (0.8, 0.5), (0.7, 0.4))
-    ],
+    *[(f"ours: fused w={w}", {"mode": "fused", "dense_weight": w}) for w in (0.8, 0.7, 0.6, 0.5)],
 ]
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from loaders import LoadLimits
 from rag_app.answer.llm import AnswerBackend, parse_backend
-from rag_app.answer.pipeline import MAX_QUESTION_CHARS, Answer, AnswerEvent, AnswerPipeline
+from rag_app.answer.pipeline import Answer, AnswerEvent, AnswerPipeline, checked_question
 from rag_app.embeddings.local import embeddings_for
 from rag_app.ingest.chunking import ChunkingConfig
 from rag_app.ingest.pipeline import (
@@ -37,9 +37,9 @@ from rag_app.retrieval.results import RetrievalResult
 from rag_app.retrieval.retriever import RagRetriever
 from rag_app.retrieval.searcher import Searcher
 from rag_app.settings import Settings
-from rag_app.sharing.server_process import prepare_server_process
 from rag_app.store import KnowledgeStore, StoreError, open_store
 from rag_app.store.health import HealthReport, check_health
+from rag_app.text.urls import split_url_model
 
 if TYPE_CHECKING:
     from rag_app.embeddings.local import AppEmbeddings
@@ -57,17 +57,28 @@ __all__ = [
     "RagService",
     "RetrievalResult",
     "Service",
+    "ServiceProvider",
     "StoreError",
-    "prepare_server_process",
 ]
 
 
-class Service(Protocol):
-    """What a face may ask of the core: one person's knowledge base and the models serving it."""
+class ServiceProvider(Protocol):
+    """What a face is given: the service of whoever is asking (``RagService`` itself when nobody logs
+    in; ``rag_app.sharing.people.People`` when people do), and the models all of them share."""
 
     settings: Settings
 
     def for_user(self, user: str | None) -> Service: ...
+    def model_info(self) -> dict[str, Any]: ...
+    def answer_backend(self) -> str: ...
+    def warm_up(self) -> None: ...
+
+
+class Service(Protocol):
+    """What a face may ask of one person's knowledge base."""
+
+    settings: Settings
+
     def model_info(self) -> dict[str, Any]: ...
     def answer_backend(self) -> str: ...
     def ingest(self, paths: Sequence[str | Path], *, progress: ProgressFn | None = None) -> IngestReport: ...
@@ -91,10 +102,10 @@ def reranker_for(spec: str | None) -> Qwen3Reranker | None:
         return None
     if spec.startswith("hf:"):
         return Qwen3Reranker(model=spec[3:])
-    if spec.startswith(("http://", "https://")):
-        base, _, model = spec.partition("#")
-        return Qwen3Reranker(base_url=base, served_model=model or None)
-    raise ValueError(f"reranker {spec!r}: write hf:PATH_OR_NAME or http://HOST:PORT[#MODEL]")
+    base, model = split_url_model(
+        spec, what="reranker", example="hf:PATH_OR_NAME or http://HOST:PORT[#MODEL]", model_required=False
+    )
+    return Qwen3Reranker(base_url=base, served_model=model or None)
 
 
 class RagService:
@@ -253,23 +264,22 @@ class RagService:
     # ---- reading --------------------------------------------------------------------------
 
     def query(self, question: str, k: int | None = None) -> RetrievalResult:
-        """Passages for a question; a question is cut to MAX_QUESTION_CHARS characters first."""
-        return self.searcher.retrieve(question[:MAX_QUESTION_CHARS], k or self.settings.top_k)
+        """Passages for a question (an empty or over-long question is refused, with the limit named)."""
+        return self._retrieve(question, k)
+
+    def _retrieve(self, question: str, k: int | None) -> RetrievalResult:
+        question = checked_question(question, self.settings.limit_question_chars)
+        return self.searcher.retrieve(question, k or self.settings.top_k)
 
     @cached_property
-    def pipeline(self) -> AnswerPipeline:
+    def answer_pipeline(self) -> AnswerPipeline:
         return AnswerPipeline(self.backend)
 
     def stream_answer(self, question: str, k: int | None = None) -> Iterator[AnswerEvent]:
         """("retrieval", result), then ("token", draft) while a model writes, then ("done", Answer)."""
-        retrieval = self.query(question, k)
+        retrieval = self._retrieve(question, k)
         yield "retrieval", retrieval
-        for kind, value in self.pipeline.stream(retrieval):
-            if kind == "done" and len(question) > MAX_QUESTION_CHARS:
-                value.notices.insert(
-                    0, f"The question was cut to its first {MAX_QUESTION_CHARS:,} characters."
-                )
-            yield kind, value
+        yield from self.answer_pipeline.stream(retrieval)
 
     def answer(self, question: str, k: int | None = None) -> Answer:
         for kind, value in self.stream_answer(question, k):

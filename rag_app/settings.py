@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 RetrievalMode = Literal["auto", "dense", "lexical", "hybrid", "fused"]
+RETRIEVAL_MODES: tuple[str, ...] = RetrievalMode.__args__  # one list for the settings, the CLI and retrieval
 DType = Literal["auto", "float32", "fp32", "bfloat16", "bf16", "float16", "fp16"]
 _DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 

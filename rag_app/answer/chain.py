@@ -9,7 +9,7 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag_app.answer.llm import AnswerBackend
-from rag_app.answer.pipeline import MAX_QUESTION_CHARS, AnswerPipeline
+from rag_app.answer.pipeline import MAX_QUESTION_CHARS, AnswerPipeline, checked_question
 from rag_app.retrieval.results import Passage, RetrievalResult, ambiguity_verdict
 from rag_app.retrieval.retriever import RagRetriever
 from rag_app.retrieval.thresholds import UNKNOWN
@@ -30,7 +30,9 @@ def documents_to_passages(documents: list[Document]) -> list[Passage]:
     ]
 
 
-def build_answer_chain(retriever: BaseRetriever, backend: AnswerBackend) -> Runnable:
+def build_answer_chain(
+    retriever: BaseRetriever, backend: AnswerBackend, *, max_question_chars: int = MAX_QUESTION_CHARS
+) -> Runnable:
     """``question -> {"question", "documents", "answer", "citations", "grounded", "unsupported", "refused"}``.
 
     The same pipeline as the app and `rag-app ask`: with our ``RagRetriever`` the same relevance gate and
@@ -39,7 +41,7 @@ def build_answer_chain(retriever: BaseRetriever, backend: AnswerBackend) -> Runn
     pipeline = AnswerPipeline(backend)
 
     def run(question: str) -> dict[str, Any]:
-        question = question[:MAX_QUESTION_CHARS]
+        question = checked_question(question, max_question_chars)
         if isinstance(retriever, RagRetriever):
             retrieval = retriever.retrieve(question)
         else:

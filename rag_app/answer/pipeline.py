@@ -19,12 +19,27 @@ from rag_app.answer.extractive import extractive_answer
 from rag_app.answer.llm import AnswerBackend
 from rag_app.answer.support import SentenceCheck, check_answer
 from rag_app.retrieval.results import Passage, RetrievalResult
+from rag_app.text.urls import redact_text
 from rag_app.text.words import tokenize
 
 AnswerEvent = tuple[str, Any]
 """("retrieval", RetrievalResult), ("token", str) while a model writes its draft, or ("done", Answer)."""
 
 MAX_QUESTION_CHARS = 2000
+"""The default limit on a question's length (``Settings.limit_question_chars``)."""
+
+
+def checked_question(question: str, limit: int = MAX_QUESTION_CHARS) -> str:
+    """The question without outer spaces; an empty one or one over ``limit`` characters is refused
+    (never silently cut: a cut question is answered as a different question)."""
+    question = question.strip()
+    if not question:
+        raise ValueError("Type a question first.")
+    if len(question) > limit:
+        raise ValueError(f"questions are limited to {limit:,} characters; this one has {len(question):,}")
+    return question
+
+
 UNVERIFIED_NOTICE = (
     "The model's answer could not be checked against the passages, so the passages' own sentences are shown."
 )
@@ -126,7 +141,9 @@ class AnswerPipeline:
                     yield "token", piece
                 draft = "".join(pieces)
             except Exception as exc:  # any failure of a backend (a server, a local model) is said, not hidden
-                notices.append(f"error from {backend.name}: {exc}; answered from the passages instead")
+                notices.append(
+                    f"error from {backend.name}: {redact_text(str(exc))}; answered from the passages instead"
+                )
                 name = "extractive (no LLM)"
         yield "done", self._checked(draft, retrieval, name, notices)
 
@@ -140,7 +157,7 @@ class AnswerPipeline:
         backend = self.backend
         assert backend.model is not None
         context = format_passages(_context_passages(retrieval, backend.context_passages))
-        prompt = backend.prompt.invoke({"context": context, "question": retrieval.query[:MAX_QUESTION_CHARS]})
+        prompt = backend.prompt.invoke({"context": context, "question": retrieval.query})
         deadline = time.monotonic() + self.time_limit_s
         stream = backend.model.stream(prompt)
         try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rag_app.settings import RETRIEVAL_MODES
+
 EXIT_OK, EXIT_ERROR, EXIT_REJECTED = 0, 1, 2
 SAMPLE_DOCS = Path(__file__).resolve().parents[2] / "sample_docs"
 
@@ -19,7 +21,7 @@ def _common(parser: argparse.ArgumentParser, *, store_required: bool = True) -> 
     parser.add_argument(
         "--mode",
         dest="retrieval_mode",
-        choices=["auto", "dense", "lexical", "hybrid", "fused"],
+        choices=RETRIEVAL_MODES,
         help="retrieval mode (auto: fused cosine and BM25, BM25 alone for CJK on an English-only model)",
     )
     parser.add_argument(

@@ -57,29 +57,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
-    from rag_app.service import RagService, prepare_server_process
-    from rag_app.sharing.people import People
+    from rag_app.sharing.serve import service_provider
+    from rag_app.sharing.server_process import prepare_server_process
     from rag_app.ui import build_app, launch
 
     quiet_libraries(args.verbose)
     prepare_server_process()
     library = Path(args.library) if args.library else None
-    if accounts is None and not public:
-        people = None
-        service = RagService(settings)
-        if library is not None:
-            service = RagService(settings, library=People(settings, library=library).library())
-        if args.seed_samples and not service.documents() and SAMPLE_DOCS.is_dir():
+    per_person = accounts is not None or public
+    app_service = service_provider(settings, per_person=per_person, library=library)
+    if not per_person:
+        local = app_service.for_user(None)
+        if args.seed_samples and not local.documents() and SAMPLE_DOCS.is_dir():
             print(f"indexing the sample documents in {SAMPLE_DOCS} …", file=sys.stderr)
-            service.ingest([SAMPLE_DOCS])
-        app_service = service
-    else:
-        people = People(settings, library=library)
-        app_service = people
-        if accounts is None and library is None:
-            print(
-                "warning: no accounts and no --library: visitors will have nothing to search", file=sys.stderr
-            )
+            local.ingest([SAMPLE_DOCS])
+    elif accounts is None and library is None:
+        print("warning: no accounts and no --library: visitors will have nothing to search", file=sys.stderr)
     demo = build_app(settings, app_service)
     threading.Thread(target=app_service.warm_up, name="warm-up", daemon=True).start()
     blocked = [str(Path.home() / ".cache" / "huggingface"), *([str(library.resolve())] if library else [])]
@@ -87,7 +80,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     who = (
         "people with accounts, each with a private knowledge base"
         if accounts
-        else ("anyone, searching the library only" if people else "this machine only")
+        else ("anyone, searching the library only" if per_person else "this machine only")
     )
     print(f"serving on {demo.local_url} for {who}", file=sys.stderr)
     if args.share and not demo.share_url:

@@ -32,7 +32,7 @@ from prompts.embedding import DEFAULT_QUERY_TASK, format_query
 from rag_app.embeddings.base import ArrayEmbeddings
 from rag_app.embeddings.models import ResolvedModel
 from rag_app.text.scripts import CJK_RUN
-from rag_app.text.urls import redact
+from rag_app.text.urls import redact, split_url_model
 
 log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int], None]
@@ -46,10 +46,9 @@ class EmbeddingServerError(RuntimeError):
 
 def parse_spec(spec: str) -> tuple[str, str]:
     """``openai:BASE_URL#MODEL`` -> (base URL, model)."""
-    base, _, model = spec[len(PREFIX) :].partition("#")
-    if not base.startswith(("http://", "https://")) or not model:
-        raise ValueError(f"embedding model {redact(spec)!r}: write openai:http://HOST:PORT/v1#MODEL")
-    return base.rstrip("/"), model
+    return split_url_model(
+        spec[len(PREFIX) :], what="embedding model", example="openai:http://HOST:PORT/v1#MODEL"
+    )
 
 
 class ApproxTokenCounter:

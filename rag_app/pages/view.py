@@ -7,7 +7,6 @@ escaped. The original comes from the store, found by the content hash of the pas
 
 from __future__ import annotations
 
-import html
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,16 @@ CONTEXT_CHARS = 1500
 HIGHLIGHT = (255, 214, 0, 96)
 
 
+@dataclass(frozen=True)
+class Excerpt:
+    before: str
+    passage: str
+    after: str
+    cut_before: bool
+    """Text before ``before`` was left out (likewise ``cut_after``)."""
+    cut_after: bool
+
+
 @dataclass
 class PageView:
     source: str
@@ -31,8 +40,8 @@ class PageView:
     pages: int | None
     png: bytes | None = None
     """PDF pages: the page drawn, with the passage marked when it stands on this page."""
-    html: str | None = None
-    """Text files: the passage marked within its surroundings (everything escaped)."""
+    excerpt: Excerpt | None = None
+    """Text files: the passage within its surroundings, as plain text (the face escapes and marks it)."""
     highlighted: int = 0
     """How many rectangles were painted."""
 
@@ -44,7 +53,7 @@ def view_of(chunk: Document, store: Any, page: int | None, zoom: float) -> PageV
     if original is None:
         raise ValueError(f"the original of {source} is not kept (it was indexed before originals were kept)")
     if meta.get("page") is None:
-        return PageView(source, None, None, html=_text_view(original.read_bytes(), meta, chunk.page_content))
+        return PageView(source, None, None, excerpt=_excerpt(original.read_bytes(), meta, chunk.page_content))
     wanted = page or meta["page"]
     try:
         image = render_page(original, wanted, scale=BASE_SCALE * max(0.25, min(zoom, 4.0)))
@@ -80,17 +89,18 @@ def _paint(png: bytes, size: list[float], scale: float, rects: list[list[float]]
     return out.getvalue()
 
 
-def _text_view(data: bytes, meta: dict[str, Any], passage: str) -> str:
-    """The passage marked in its text, as the loader cleaned it (so offsets match)."""
+def _excerpt(data: bytes, meta: dict[str, Any], passage: str) -> Excerpt:
+    """The passage in its text, as the loader cleaned it (so offsets match)."""
     text = clean_text(decode_text(data)[0])
     start = int(meta.get("start_index") or 0)
     if text[start : start + len(passage)] != passage:
         found = text.find(passage)
         start = found if found >= 0 else start
     end = start + len(passage)
-    before = text[max(0, start - CONTEXT_CHARS) : start]
-    after = text[end : end + CONTEXT_CHARS]
-    return (
-        f"<div class='text-view'>{'…' if start > CONTEXT_CHARS else ''}{html.escape(before)}"
-        f"<mark>{html.escape(text[start:end])}</mark>{html.escape(after)}{'…' if end + CONTEXT_CHARS < len(text) else ''}</div>"
+    return Excerpt(
+        text[max(0, start - CONTEXT_CHARS) : start],
+        text[start:end],
+        text[end : end + CONTEXT_CHARS],
+        start > CONTEXT_CHARS,
+        end + CONTEXT_CHARS < len(text),
     )

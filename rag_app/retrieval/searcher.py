@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -10,12 +9,12 @@ import numpy as np
 
 from rag_app.retrieval.results import Passage, RankBy, RetrievalResult, ambiguity_verdict
 from rag_app.retrieval.thresholds import thresholds_for
+from rag_app.settings import RETRIEVAL_MODES
 from rag_app.store import Hit, KnowledgeStore
 from rag_app.text.scripts import cjk_share
 
 LIBRARY = "library"
 RRF_K = 60  # the usual reciprocal-rank-fusion constant; flat enough that neither list dominates
-MODES = ("auto", "dense", "lexical", "hybrid", "fused")
 # How close two ranking scores may be before the ranking is flagged, for the scores that are not a
 # cosine (cosines use the model's own gap): relative for the unbounded ones, absolute for fused.
 RELATIVE_GAP = {"bm25": 0.05, "rrf": 0.02}
@@ -26,9 +25,6 @@ RERANK_DEPTH = 4
 
 if TYPE_CHECKING:
     from rag_app.embeddings.local import AppEmbeddings
-
-
-_NUMBERISH = re.compile(r"\d|\"|“|”|'\w+'")
 
 
 Key = tuple[int, int]
@@ -47,9 +43,8 @@ class Searcher:
 
     Modes: ``dense`` (cosine), ``lexical`` (BM25), ``hybrid`` (both, reciprocal-rank fusion),
     ``fused`` (cosine and BM25, each scaled to [0, 1], summed with weights), and ``auto``, the
-    default, chosen by measurement on three kinds of text (docs/benchmarks.md): ``fused``, with the
-    words weighing more when a question carries numbers or quoted terms, and all the weight on the
-    words for a Chinese/Japanese/Korean question when the model is English-only (it ranks such text
+    default, chosen by measurement on three kinds of text (docs/benchmarks.md): ``fused``, with all
+    the weight on the words for a Chinese/Japanese/Korean question when the model is English-only (it ranks such text
     almost at random). Scores shown are always cosines; ``rank_score`` is what ranked them.
     """
 
@@ -60,20 +55,18 @@ class Searcher:
         *,
         mode: str = "auto",
         dense_weight: float = 0.8,
-        numeric_dense_weight: float = 0.8,
         reranker: Any = None,
         library: KnowledgeStore | None = None,
     ) -> None:
         """``reranker``: a ``rag_app.retrieval.rerank.Qwen3Reranker`` (anything with ``scores(query, texts)``).
         ``library``: a read-only store searched alongside ``store``; its passages say so."""
-        if mode not in MODES:
-            raise ValueError(f"retrieval mode must be one of {', '.join(MODES)}; got {mode!r}")
+        if mode not in RETRIEVAL_MODES:
+            raise ValueError(f"retrieval mode must be one of {', '.join(RETRIEVAL_MODES)}; got {mode!r}")
         self.store = store
         self.stores = [store] if library is None else [store, library]
         self.embeddings = embeddings
         self.mode = mode
         self.dense_weight = dense_weight
-        self.numeric_dense_weight = numeric_dense_weight
         self.reranker = reranker
         self.thresholds = thresholds_for(embeddings.resolved)
 
@@ -198,8 +191,6 @@ class Searcher:
         weight = self.dense_weight
         if self.cannot_read(query):
             weight = 0.0
-        elif _NUMBERISH.search(query):  # figures, years, quoted terms: exact words matter more
-            weight = self.numeric_dense_weight
         cosines = [h.score for h in found.values()]
         low, high = min(cosines), max(cosines)
         best_bm25 = max(lexical.values())

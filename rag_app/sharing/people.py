@@ -10,47 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
-from collections import deque
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from rag_app.answer.pipeline import Answer, AnswerEvent
-from rag_app.ingest.pipeline import IngestReport, InputFile, ProgressFn
-from rag_app.retrieval.results import RetrievalResult
-from rag_app.service import PageView, RagService
+from rag_app.service import (
+    Answer,
+    AnswerEvent,
+    IngestReport,
+    InputFile,
+    ProgressFn,
+    RagService,
+    RetrievalResult,
+)
 from rag_app.settings import Settings
-from rag_app.store import KnowledgeStore, open_store
-from rag_app.store.factory import milvus_uri
-from rag_app.store.health import HealthReport
-
-
-class LimitExceeded(ValueError):
-    """A person asked for more than the server allows them; the message says what and how much."""
-
-
-@dataclass(frozen=True)
-class PersonLimits:
-    files_per_upload: int = 20
-    bytes_per_upload: int = 100 * 1024 * 1024
-    uploads_in_flight: int = 1
-    questions_per_minute: int = 20
-    question_chars: int = 2000
-
-    @classmethod
-    def from_settings(cls, s: Settings) -> PersonLimits:
-        return cls(
-            s.limit_files_per_upload,
-            s.limit_upload_mb * 1024 * 1024,
-            s.limit_uploads_in_flight,
-            s.limit_questions_per_minute,
-            s.limit_question_chars,
-        )
+from rag_app.sharing.limits import NotAllowed, PersonLimits, Usage
+from rag_app.store import KnowledgeStore, milvus_uri, open_read_only
 
 
 def person_id(user: str) -> str:
@@ -58,127 +33,51 @@ def person_id(user: str) -> str:
     return hashlib.sha256(user.encode()).hexdigest()[:24]
 
 
-class _Usage:
-    """One person's questions in the last minute and uploads running now."""
+class Person(RagService):
+    """One person's service: their own knowledge base (none for an anonymous visitor), the library,
+    and their limits, which hold on every door (the app, the HTTP API, MCP) since all of them ask here."""
 
-    def __init__(self) -> None:
-        self.questions: deque[float] = deque()
-        self.uploads = 0
-        self.lock = threading.Lock()
-
-
-class Person:
-    """One person's view: their own knowledge base (or none, for an anonymous visitor), the library,
-    and their limits. Implements ``rag_app.service.Service``."""
-
-    def __init__(self, service: RagService, limits: PersonLimits, usage: _Usage, *, can_write: bool) -> None:
-        self.service = service
-        self.settings = service.settings
+    def __init__(
+        self, settings: Settings, limits: PersonLimits, usage: Usage, *, can_write: bool, **parts: Any
+    ) -> None:
+        super().__init__(settings, **parts)
         self.limits = limits
         self.usage = usage
         self.can_write = can_write
 
-    def for_user(self, user: str | None) -> Person:
-        return self
+    def query(self, question: str, k: int | None = None) -> RetrievalResult:
+        self.usage.admit_question(self.limits)
+        return super().query(question, k)
 
-    def model_info(self) -> dict[str, Any]:
-        return self.service.model_info()
+    def stream_answer(self, question: str, k: int | None = None) -> Iterator[AnswerEvent]:
+        self.usage.admit_question(self.limits)
+        return super().stream_answer(question, k)
 
-    def answer_backend(self) -> str:
-        return self.service.answer_backend()
+    def answer(self, question: str, k: int | None = None) -> Answer:
+        return super().answer(question, k)  # through stream_answer: admitted once
 
-    # ---- limits ----------------------------------------------------------------------------
-
-    def _question(self, question: str) -> None:
-        if len(question) > self.limits.question_chars:
-            raise LimitExceeded(
-                f"questions are limited to {self.limits.question_chars:,} characters; "
-                f"this one has {len(question):,}"
-            )
-        now = time.monotonic()
-        with self.usage.lock:
-            while self.usage.questions and now - self.usage.questions[0] > 60:
-                self.usage.questions.popleft()
-            if len(self.usage.questions) >= self.limits.questions_per_minute:
-                wait = 60 - (now - self.usage.questions[0])
-                raise LimitExceeded(
-                    f"at most {self.limits.questions_per_minute} questions a minute: "
-                    f"ask again in {wait:.0f} s"
-                )
-            self.usage.questions.append(now)
-
-    @contextmanager
-    def _upload(self, files: Sequence[InputFile]) -> Iterator[None]:
-        if not self.can_write:
-            raise LimitExceeded(
-                "uploads are off on this server: visitors can search the owner's library only"
-            )
-        if len(files) > self.limits.files_per_upload:
-            raise LimitExceeded(
-                f"at most {self.limits.files_per_upload} files per upload; you sent {len(files)}"
-            )
-        size = sum(f.path.stat().st_size for f in files if f.path.is_file())
-        if size > self.limits.bytes_per_upload:
-            raise LimitExceeded(
-                f"at most {self.limits.bytes_per_upload / 2**20:.0f} MB per upload; "
-                f"you sent {size / 2**20:.1f} MB"
-            )
-        with self.usage.lock:
-            if self.usage.uploads >= self.limits.uploads_in_flight:
-                raise LimitExceeded("your previous upload is still being indexed: wait for it to finish")
-            self.usage.uploads += 1
-        try:
-            yield
-        finally:
-            with self.usage.lock:
-                self.usage.uploads -= 1
-
-    # ---- what a person may do ------------------------------------------------------------
-
-    def ingest(self, paths: Sequence[str | Path], *, progress: ProgressFn | None = None) -> IngestReport:
-        raise LimitExceeded("people add documents by uploading them")
+    def ingest(self, paths: Sequence[str | Path], **kwargs: Any) -> IngestReport:
+        raise NotAllowed("people add documents by uploading them")
 
     def ingest_uploads(
         self, files: Sequence[InputFile], *, password: str | None = None, progress: ProgressFn | None = None
     ) -> IngestReport:
-        with self._upload(files):
-            return self.service.ingest_uploads(files, password=password, progress=progress)
-
-    def query(self, question: str, k: int | None = None) -> RetrievalResult:
-        self._question(question)
-        return self.service.query(question, k)
-
-    def stream_answer(self, question: str, k: int | None = None) -> Iterator[AnswerEvent]:
-        self._question(question)
-        yield from self.service.stream_answer(question, k)
-
-    def answer(self, question: str, k: int | None = None) -> Answer:
-        self._question(question)
-        return self.service.answer(question, k)
+        if not self.can_write:
+            raise NotAllowed("uploads are off on this server: visitors can search the owner's library only")
+        with self.usage.admit_upload(self.limits, [f.path for f in files]):
+            return super().ingest_uploads(files, password=password, progress=progress)
 
     def documents(self) -> list[dict[str, Any]]:
-        return self.service.documents() if self.can_write else []
+        return super().documents() if self.can_write else []
 
     def delete(self, source: str) -> int:
         if not self.can_write:
-            raise LimitExceeded("nothing to delete: visitors can search the owner's library only")
-        return self.service.delete(source)
-
-    def stats(self) -> dict[str, Any]:
-        return self.service.stats()
-
-    def health(self) -> HealthReport:
-        return self.service.health()
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.service.embed_queries(texts)
-
-    def page_view(self, chunk_id: str, page: int | None = None, zoom: float = 1.0) -> PageView:
-        return self.service.page_view(chunk_id, page, zoom)
+            raise NotAllowed("nothing to delete: visitors can search the owner's library only")
+        return super().delete(source)
 
 
 class People:
-    """The app's service when it is shared: ``for_user(name)`` is that person's ``Person``.
+    """The app's service provider when it is shared: ``for_user(name)`` is that person's ``Person``.
 
     ``name`` None (nobody logged in: a public server without accounts) gets the library, read-only.
     """
@@ -190,21 +89,19 @@ class People:
         self.limits = PersonLimits.from_settings(settings)
         self._base = RagService(settings, embeddings=embeddings, backend=backend)
         self._library_dir = library
-        self._people: dict[str, Person] = {}
-        self._usage: dict[str | None, _Usage] = {}
+        self._library: KnowledgeStore | None = None
+        self._people: dict[str | None, Person] = {}
+        self._usage: dict[str | None, Usage] = {}
         self._lock = threading.Lock()
 
     def library(self) -> KnowledgeStore | None:
-        """The owner's library, opened read-only (the app never writes to it), refused if another model built it."""
-        if self._library_dir is None:
-            return None
-        store = open_store(self.settings, self._base.embeddings, store_dir=self._library_dir)
-        if store.manifest is None:
-            raise ValueError(
-                f"--library {self._library_dir}: no knowledge base there (build one with `rag-app ingest`)"
+        """The owner's library, opened once for everyone, read-only."""
+        if self._library is None and self._library_dir is not None:
+            emb = self._base.embeddings
+            self._library = open_read_only(
+                self.settings, self._library_dir, emb.resolved.name, emb.output_dimensions, emb
             )
-        store.check_model(self._base.embeddings.resolved.name, self._base.embeddings.output_dimensions)
-        return store
+        return self._library
 
     def for_user(self, user: str | None) -> Person:
         with self._lock:
@@ -213,26 +110,23 @@ class People:
             return self._people[user]
 
     def _open(self, user: str | None) -> Person:
-        usage = self._usage.setdefault(user, _Usage())
+        usage = self._usage.setdefault(user, Usage())
+        parts = {"embeddings": self._base.embeddings, "backend": self._base.backend}
         library = self.library()
         if user is None:
             if library is None:
-                raise LimitExceeded(
+                raise NotAllowed(
                     "this server has no public library and no accounts: there is nothing to search"
                 )
             settings = self.settings.model_copy(update={"store_dir": self._library_dir})
-            service = RagService(settings, embeddings=self._base.embeddings, backend=self._base.backend)
-            return Person(service, self.limits, usage, can_write=False)
+            return Person(settings, self.limits, usage, can_write=False, **parts)
         folder = Path(self.settings.store_dir) / "people" / person_id(user)
         # With Milvus, everyone's collections live behind the owner's URI (one Milvus Lite file, not
         # one per person), each named from the person's folder.
         settings = self.settings.model_copy(
             update={"store_dir": folder, "milvus_uri": milvus_uri(self.settings), "milvus_collection": None}
         )
-        service = RagService(
-            settings, embeddings=self._base.embeddings, backend=self._base.backend, library=library
-        )
-        return Person(service, self.limits, usage, can_write=True)
+        return Person(settings, self.limits, usage, can_write=True, library=library, **parts)
 
     def model_info(self) -> dict[str, Any]:
         return self._base.model_info()

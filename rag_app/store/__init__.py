@@ -5,7 +5,7 @@ asked for) both implement it and are both LangChain ``VectorStore``s.
 """
 
 from rag_app.store.errors import DamagedStoreError, StoreBusyError, StoreError, StoreMismatchError
-from rag_app.store.factory import open_store
+from rag_app.store.factory import milvus_uri, open_read_only, open_store
 from rag_app.store.faiss.segment_store import EXACT_LIMIT, SegmentStore
 from rag_app.store.faiss.segments import CompactionPolicy
 from rag_app.store.faiss.store import FaissStore
@@ -27,6 +27,8 @@ __all__ = [
     "StoreBusyError",
     "StoreError",
     "StoreMismatchError",
+    "milvus_uri",
+    "open_read_only",
     "open_store",
     "read_manifest",
     "unit_rows",

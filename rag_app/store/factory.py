@@ -33,3 +33,13 @@ def open_store(
     if rebuild:
         FaissStore.wipe(folder)
     return FaissStore.load(folder, embedding)
+
+
+def open_read_only(settings: Settings, folder: Path, model_name: str, dimensions: int, embedding: Any = None):
+    """A knowledge base built with ``rag-app ingest`` that the app searches and never writes (the
+    owner's library): refused when there is none, or when another model built it."""
+    store = open_store(settings, embedding, store_dir=folder)
+    if store.manifest is None:
+        raise ValueError(f"--library {folder}: no knowledge base there (build one with `rag-app ingest`)")
+    store.check_model(model_name, dimensions)
+    return store

@@ -139,9 +139,3 @@ class LangChainDoors(VectorStore):
         return lambda cosine: (cosine + 1.0) / 2.0
 
     # ---- compatibility names ---------------------------------------------------------------
-
-    def delete_source(self, source: str) -> int:
-        return self.delete_file(source)
-
-    def list_sources(self) -> list[dict[str, Any]]:
-        return self.list_files()

@@ -16,11 +16,13 @@ from rag_app.service import (
     InputFile,
     RetrievalResult,
     Service,
+    ServiceProvider,
     StoreError,
 )
 from rag_app.settings import Settings
 from rag_app.ui.render import (
     documents_frame,
+    excerpt_html,
     passage_choices,
     render_answer,
     render_banner,
@@ -58,7 +60,7 @@ def _plainly(fn: Any) -> Any:
     return plain
 
 
-def build_app(settings: Settings, service: Service) -> gr.Blocks:
+def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
     """The app over ``service``; tests pass a fake one. Who is asking comes from Gradio's login
     (``gr.Request.username``), never from anything the browser sends."""
 
@@ -118,7 +120,7 @@ def build_app(settings: Settings, service: Service) -> gr.Blocks:
             "pages": view.pages,
             "highlighted": view.highlighted,
             "png_base64": base64.b64encode(view.png).decode() if view.png else None,
-            "html": view.html,
+            "html": excerpt_html(view) or None,
         }
 
     def turn(step: int, viewing: dict[str, Any] | None, zoom: float, request: gr.Request) -> tuple[Any, ...]:

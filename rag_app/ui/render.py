@@ -133,7 +133,18 @@ def viewer_outputs(view: PageView, chunk_id: str) -> tuple[Any, ...]:
     state = {"chunk_id": chunk_id, "page": view.page, "pages": view.pages}
     if view.png is not None:
         return Image.open(io.BytesIO(view.png)), "", state
-    return None, view.html or "", state
+    return None, excerpt_html(view), state
+
+
+def excerpt_html(view: PageView) -> str:
+    """A text passage marked within its surroundings; every character of the document escaped."""
+    e = view.excerpt
+    if e is None:
+        return ""
+    return (
+        f"<div class='text-view'>{'…' if e.cut_before else ''}{html.escape(e.before)}"
+        f"<mark>{html.escape(e.passage)}</mark>{html.escape(e.after)}{'…' if e.cut_after else ''}</div>"
+    )
 
 
 def vector_frame(vector: list[float], label: str, n: int = 50) -> pd.DataFrame:

@@ -93,31 +93,6 @@ def _imports(path) -> set[str]:
     return names
 
 
-def test_the_faces_reach_the_core_only_through_the_service():
-    allowed = {
-        "ui.py": {"rag_app.service", "rag_app.settings"},
-        # People and accounts are the faces' own concern (who logs in, whose knowledge base is whose).
-        "cli.py": {
-            "rag_app.service",
-            "rag_app.settings",
-            "rag_app.ui.app",
-            "rag_app.sharing.people",
-            "rag_app.sharing.accounts",
-        },
-    }
-    for name, modules in allowed.items():
-        ours = {
-            m
-            for m in _imports(ROOT / "rag_app" / name)
-            if m.split(".")[0] in {"rag_app", "loaders", "prompts"}
-        }
-        assert ours <= modules, (name, ours - modules)
-    others = [p for p in (ROOT / "rag_app").rglob("*.py") if p.name not in allowed]
-    assert not [
-        p for p in others if "gradio" in {m.split(".")[0] for m in _imports(p)}
-    ]  # no UI code elsewhere
-
-
 def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 

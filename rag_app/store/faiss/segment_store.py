@@ -77,8 +77,6 @@ class SegmentStore(ManifestFacts):
         self._db: Docstore | None = None
         self._segments: dict[int, Segment] = {}
         self._seen: int | None = None
-        self.version = 0
-        """Changes whenever the content does (also after another process wrote)."""
         self.on_wait: Callable[[str], None] | None = None
         """Told when a write must wait for another process's."""
         self.derived = DerivedIndex(dimensions or 1, m=hnsw_m, ef_search=hnsw_ef_search)
@@ -186,7 +184,6 @@ class SegmentStore(ManifestFacts):
                 segment.set_dead(np.asarray(wanted, dtype=np.int64))
         self._segments = segments
         self._seen = seen
-        self.version = self._db.generation()
         return True
 
     # ---- writing ---------------------------------------------------------------------------

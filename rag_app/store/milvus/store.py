@@ -136,7 +136,6 @@ class MilvusCollections(ManifestFacts):
         self._lite = not uri.startswith(("http://", "https://", "tcp://", "unix:"))
         self.index_type = index_type or ("FLAT" if self._lite else "AUTOINDEX")
         self.on_wait: Callable[[str], None] | None = None  # one process writes: nothing to wait for
-        self.version = 0
         self.manifest = self._read_manifest()
         self._created = self.manifest is not None
         if self.manifest is None:
@@ -363,7 +362,6 @@ class MilvusCollections(ManifestFacts):
             if before is not None and before["sha256"] != sha256:
                 self._forget_original(before["sha256"])
             self._seal()
-            self.version += 1
             return added
 
     def _seal(self) -> None:
@@ -429,7 +427,6 @@ class MilvusCollections(ManifestFacts):
         for start in range(0, len(refs), _BATCH):
             self._client.upsert(self._name("refs"), refs[start : start + _BATCH])
         self._bury(replaced)
-        self.version += 1
         return len(fresh)
 
     def _drop_refs(self, refs: Sequence[dict[str, Any]]) -> int:
@@ -460,7 +457,6 @@ class MilvusCollections(ManifestFacts):
             if known is not None:
                 self._client.delete(self._name("files"), ids=[key63(source)])
                 self._forget_original(known["sha256"])
-            self.version += 1
             return removed
 
     def delete_chunks(self, chunk_ids: Sequence[str]) -> int:
@@ -469,7 +465,6 @@ class MilvusCollections(ManifestFacts):
                 return 0
             wanted = set(chunk_ids)
             rows = self._query_in("refs", "chunk_key", [key63(c) for c in wanted], ["key", "fid", "chunk_id"])
-            self.version += 1
             return self._drop_refs([r for r in rows if r["chunk_id"] in wanted])
 
     # ---- the original files, kept for the page viewer -------------------------------------

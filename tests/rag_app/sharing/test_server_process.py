@@ -12,7 +12,8 @@ from tests.conftest import ROOT
 CHECK = """
 import json, tempfile
 from threadpoolctl import threadpool_info
-from rag_app.service import RagService, prepare_server_process
+from rag_app.service import RagService
+from rag_app.sharing.server_process import prepare_server_process
 from rag_app.settings import Settings
 
 def openblas():

@@ -17,7 +17,7 @@ def free_port() -> int:
 
 def serve(settings: Settings, service):
     """Build and launch the app on a free loopback port, as `rag-app serve` does."""
-    from rag_app.service import prepare_server_process
+    from rag_app.sharing.server_process import prepare_server_process
     from rag_app.ui import build_app, launch
 
     prepare_server_process()

@@ -1,0 +1,86 @@
+"""Limits per person in a shared app: questions a minute, upload sizes, one upload at a time.
+
+Each check raises ``LimitExceeded`` with a message that says what and how much; ``NotAllowed`` is
+for what a person may not do at all (a visitor uploading). The clock is injectable, so the
+questions-per-minute window is tested without waiting a minute.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag_app.settings import Settings
+
+WINDOW_S = 60.0
+
+
+class LimitExceeded(ValueError):
+    """A person asked for more than the server allows them; the message says what and how much."""
+
+
+class NotAllowed(ValueError):
+    """Something this person may not do on this server at all (a visitor uploading, deleting)."""
+
+
+@dataclass(frozen=True)
+class PersonLimits:
+    files_per_upload: int
+    bytes_per_upload: int
+    uploads_in_flight: int
+    questions_per_minute: int
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> PersonLimits:
+        return cls(
+            s.limit_files_per_upload,
+            s.limit_upload_mb * 1024 * 1024,
+            s.limit_uploads_in_flight,
+            s.limit_questions_per_minute,
+        )
+
+
+@dataclass
+class Usage:
+    """One person's questions in the last minute and uploads running now (shared by their sessions)."""
+
+    clock: Callable[[], float] = time.monotonic
+    questions: deque[float] = field(default_factory=deque)
+    uploads: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def admit_question(self, limits: PersonLimits) -> None:
+        now = self.clock()
+        with self.lock:
+            while self.questions and now - self.questions[0] >= WINDOW_S:
+                self.questions.popleft()
+            if len(self.questions) >= limits.questions_per_minute:
+                wait = WINDOW_S - (now - self.questions[0])
+                raise LimitExceeded(
+                    f"at most {limits.questions_per_minute} questions a minute: ask again in {wait:.0f} s"
+                )
+            self.questions.append(now)
+
+    @contextmanager
+    def admit_upload(self, limits: PersonLimits, paths: Sequence[Path]) -> Iterator[None]:
+        if len(paths) > limits.files_per_upload:
+            raise LimitExceeded(f"at most {limits.files_per_upload} files per upload; you sent {len(paths)}")
+        size = sum(p.stat().st_size for p in paths if p.is_file())
+        if size > limits.bytes_per_upload:
+            raise LimitExceeded(
+                f"at most {limits.bytes_per_upload / 2**20:.0f} MB per upload; you sent {size / 2**20:.1f} MB"
+            )
+        with self.lock:
+            if self.uploads >= limits.uploads_in_flight:
+                raise LimitExceeded("your previous upload is still being indexed: wait for it to finish")
+            self.uploads += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.uploads -= 1
