@@ -33,7 +33,7 @@ from rag_app.ingest.pipeline import (
 )
 from rag_app.pages.view import PageView, view_of
 from rag_app.retrieval.rerank import Qwen3Reranker
-from rag_app.retrieval.results import RetrievalResult
+from rag_app.retrieval.results import SCORE_NAMES, RetrievalResult
 from rag_app.retrieval.retriever import RagRetriever
 from rag_app.retrieval.searcher import Searcher
 from rag_app.settings import Settings
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "SCORE_NAMES",
     "Answer",
     "AnswerEvent",
     "FileOutcome",
@@ -273,7 +274,10 @@ class RagService:
 
     @cached_property
     def answer_pipeline(self) -> AnswerPipeline:
-        return AnswerPipeline(self.backend)
+        emb = self.embeddings
+        # Sentences are scored by meaning where embedding them is cheap: not a 4B model on a CPU.
+        cheap = not (emb.resolved.family == "qwen3" and emb.model_info()["device"] == "cpu")
+        return AnswerPipeline(self.backend, sentence_vectors=emb.encode_documents if cheap else None)
 
     def stream_answer(self, question: str, k: int | None = None) -> Iterator[AnswerEvent]:
         """("retrieval", result), then ("token", draft) while a model writes, then ("done", Answer)."""

@@ -15,12 +15,19 @@ from typing import Any
 
 from prompts.answer import NO_ANSWER_TEXT
 from rag_app.answer.citations import Citation, citations_for, format_passages
-from rag_app.answer.extractive import extractive_answer
+from rag_app.answer.extractive import (
+    ScoredUnit,
+    SentenceVectors,
+    choose,
+    quotable_passages,
+    score_units,
+)
+from rag_app.answer.gate import judge
 from rag_app.answer.llm import AnswerBackend
-from rag_app.answer.support import SentenceCheck, check_answer
+from rag_app.answer.support import CITATION_MARKER, SentenceCheck, check_answer, check_sentence
 from rag_app.retrieval.results import Passage, RetrievalResult
+from rag_app.text.prose import non_prose_reason
 from rag_app.text.urls import redact_text
-from rag_app.text.words import tokenize
 
 AnswerEvent = tuple[str, Any]
 """("retrieval", RetrievalResult), ("token", str) while a model writes its draft, or ("done", Answer)."""
@@ -57,7 +64,10 @@ class Answer:
     unsupported: list[str] = field(default_factory=list)
     """Sentences the model wrote that no passage supports: left out of ``text``."""
     refused: bool = False
-    """The documents do not seem to answer the question (the best passage scored under the floor)."""
+    """Nothing relevant was found (see ``rag_app.answer.gate``)."""
+    low_confidence: bool = False
+    """Answered, but the closest passages may not answer the question; ``confidence`` says why."""
+    confidence: str = ""
 
     def to_json(self, model: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -66,70 +76,29 @@ class Answer:
             "backend": self.backend,
             "grounded": self.grounded,
             "refused": self.refused,
+            "low_confidence": self.low_confidence,
+            "confidence": self.confidence,
             "unsupported": self.unsupported,
             "notices": self.notices,
             **self.retrieval.to_json(model),
         }
 
 
-LEXICAL_FLOOR = 0.2
-"""Share of a question's words (CJK: character pairs) the best passage must hold when the embedding
-model cannot read the question's language. Measured on CMRC 2018 (300 trial questions, BM25 ranking):
-it refuses 1.7% of questions whose top passage is the right one, and 99.7% of questions set against
-the top passage of another question."""
-
-
-def question_coverage(question: str, passage: str) -> float:
-    """Share of the question's terms found in the passage: words, and for CJK runs character pairs
-    (single characters only when the question has no pair)."""
-    tokens = tokenize(question)
-    terms = {t for t in tokens if t.isascii() or len(t) > 1} or set(tokens)
-    return len(terms & set(tokenize(passage))) / len(terms) if terms else 0.0
-
-
-def _refusal(retrieval: RetrievalResult, best: float) -> str | None:
-    """Why the documents do not seem to answer the question, or None. The cosine floor where the
-    model reads the question; where it cannot (``evidence == "lexical"``) its cosines mean nothing,
-    so the best passage must share enough of the question's words instead."""
-    if retrieval.evidence == "lexical":
-        coverage = question_coverage(retrieval.query, retrieval.passages[0].text)
-        if coverage < LEXICAL_FLOOR:
-            return (
-                f"The best passage holds {coverage:.0%} of the question's words, under {LEXICAL_FLOOR:.0%}."
-            )
-        return None
-    floor = retrieval.thresholds.answer_floor
-    if best < floor:
-        return f"The best passage scored {best:.2f}, under {floor}."
-    return None
-
-
 @dataclass
 class AnswerPipeline:
     backend: AnswerBackend
+    sentence_vectors: SentenceVectors | None = None
+    """The embedding model's document vectors, for scoring sentences by meaning (None: by words only)."""
     time_limit_s: float = 120.0
     """A model still writing after this long is stopped; what it wrote is checked like any answer."""
 
     def stream(self, retrieval: RetrievalResult) -> Iterator[AnswerEvent]:
         """("token", draft text) while a model writes, then ("done", Answer)."""
         backend, notices = self.backend, list(self.backend.notices)
-        best = retrieval.best_score
-        if best is None:
-            yield (
-                "done",
-                Answer(
-                    "The knowledge base is empty: add documents first.",
-                    [],
-                    backend.name,
-                    retrieval,
-                    notices,
-                    grounded=False,
-                    refused=True,
-                ),
-            )
-            return
-        if (why := _refusal(retrieval, best)) is not None:
-            text = f"{NO_ANSWER_TEXT} ({why})"
+        scored = score_units(retrieval.query, retrieval, self.sentence_vectors)
+        verdict = judge(retrieval, scored[0] if scored else None)
+        if verdict.state == "refused":
+            text = verdict.reason if not retrieval.passages else f"{NO_ANSWER_TEXT} ({verdict.reason})"
             yield "done", Answer(text, [], backend.name, retrieval, notices, grounded=False, refused=True)
             return
         name, draft = backend.name, None
@@ -145,7 +114,10 @@ class AnswerPipeline:
                     f"error from {backend.name}: {redact_text(str(exc))}; answered from the passages instead"
                 )
                 name = "extractive (no LLM)"
-        yield "done", self._checked(draft, retrieval, name, notices)
+        answer = self._checked(draft, retrieval, scored, name, notices)
+        if verdict.state == "low_confidence" and not answer.refused:
+            answer.low_confidence, answer.confidence = True, verdict.reason
+        yield "done", answer
 
     def answer(self, retrieval: RetrievalResult) -> Answer:
         for kind, value in self.stream(retrieval):
@@ -170,20 +142,33 @@ class AnswerPipeline:
             stream.close()  # stops a local model's generation thread, closes a server's stream
 
     def _checked(
-        self, draft: str | None, retrieval: RetrievalResult, name: str, notices: list[str]
+        self,
+        draft: str | None,
+        retrieval: RetrievalResult,
+        scored: list[ScoredUnit],
+        name: str,
+        notices: list[str],
     ) -> Answer:
+        """A model's sentences that their passage supports and that are prose from a quotable passage;
+        with none left (or no model), the extractive answer."""
         passages = retrieval.passages
+        quotable = {p.rank for p in quotable_passages(retrieval)}
         checks = check_answer(draft, passages) if draft else []
-        kept = [c for c in checks if c.supported]
-        unsupported = [c.text for c in checks if not c.supported]
+        kept = [
+            c for c in checks if c.supported and c.passage in quotable and not non_prose_reason(_bare(c.text))
+        ]
+        unsupported = [c.text for c in checks if c not in kept]
         if not kept:
             if draft is not None:
                 notices.append(UNVERIFIED_NOTICE)
-            checks = check_answer(extractive_answer(retrieval.query, passages), passages)
+            # Each quoted unit is checked as it stands: a table row has no full stop to split it by.
+            checks = [
+                check_sentence(f"{s.unit.quote} [{s.unit.passage.rank}]", passages) for s in choose(scored)
+            ]
             kept = [c for c in checks if c.supported]
         text = " ".join(_with_marker(c) for c in kept)
         if not kept:
-            text = f"{NO_ANSWER_TEXT} (No sentence of the passages could be checked as an answer.)"
+            text = f"{NO_ANSWER_TEXT} (No sentence of the passages could be quoted as an answer.)"
         return Answer(
             text,
             citations_for(kept, passages),
@@ -192,6 +177,7 @@ class AnswerPipeline:
             notices,
             grounded=bool(kept),
             unsupported=unsupported,
+            refused=not kept,
         )
 
 
@@ -203,10 +189,13 @@ def _with_marker(check: SentenceCheck) -> str:
 
 
 def _context_passages(retrieval: RetrievalResult, limit: int) -> list[Passage]:
-    """Only passages that clear the relevance bar go to the LLM: small models copy from whatever
-    they are shown, so off-topic passages turn into confident wrong answers."""
-    relevant = [p for p in retrieval.passages if p.score >= retrieval.thresholds.relevant]
-    return sorted(relevant, key=lambda p: -p.score)[:limit] or retrieval.passages[:1]
+    """Only quotable passages (rank 1 and those at or above the relevance line) go to the LLM: small
+    models copy from whatever they are shown, so off-topic passages turn into confident wrong answers."""
+    return quotable_passages(retrieval)[:limit]
+
+
+def _bare(sentence: str) -> str:
+    return CITATION_MARKER.sub("", sentence).strip()
 
 
 __all__ = ["Answer", "AnswerEvent", "AnswerPipeline"]

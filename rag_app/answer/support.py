@@ -22,7 +22,7 @@ from rag_app.text.sentences import split_sentences
 from rag_app.text.words import tokenize
 
 SUPPORT_THRESHOLD = 0.7
-_MARKER = re.compile(r"\[(\d{1,2})\]")
+CITATION_MARKER = re.compile(r"\[(\d{1,2})\]")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _NAME = re.compile(r"\b[A-Z][A-Za-z]+\b")
 _LEADING_MARKERS = re.compile(r"^\s*((?:\[\d{1,2}\]\s*)+)")
@@ -74,8 +74,8 @@ def names(sentence: str) -> set[str]:
 
 def check_sentence(sentence: str, passages: Sequence[Passage]) -> SentenceCheck:
     by_rank = {p.rank: p for p in passages}
-    cited = [int(n) for n in _MARKER.findall(sentence) if int(n) in by_rank]
-    bare = _MARKER.sub("", sentence).strip()
+    cited = [int(n) for n in CITATION_MARKER.findall(sentence) if int(n) in by_rank]
+    bare = CITATION_MARKER.sub("", sentence).strip()
     candidates = [by_rank[n] for n in cited] or list(passages)
     if not candidates:
         return SentenceCheck(sentence, cited, None, False, 0.0)
@@ -96,4 +96,6 @@ def _against(sentence: str, bare: str, cited: list[int], passage: Passage) -> Se
 
 def check_answer(answer: str, passages: Sequence[Passage]) -> list[SentenceCheck]:
     """A check per sentence of ``answer``; sentences without a content word (connectives) are left out."""
-    return [check_sentence(s, passages) for s in answer_sentences(answer) if tokenize(_MARKER.sub("", s))]
+    return [
+        check_sentence(s, passages) for s in answer_sentences(answer) if tokenize(CITATION_MARKER.sub("", s))
+    ]

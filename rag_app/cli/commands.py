@@ -87,11 +87,21 @@ def cmd_query(args: argparse.Namespace) -> int:
 def _print_passages(result) -> None:
     if not result.passages:
         print("no passages: the store is empty (run `rag-app ingest` first)")
+    from rag_app.service import SCORE_NAMES
+
     for p in result.passages:
         page = f" p.{p.page}" if p.page else ""
-        mark = "relevant" if p.score >= result.thresholds.relevant else "weak"
+        mark = "relevant" if p.relevant else "weak"
+        cosine = (
+            f"{p.score:.3f}" if result.evidence == "dense" else f"{p.score:.3f} (cosine not meaningful here)"
+        )
+        ranked = (
+            f", {SCORE_NAMES[result.rank_by]} {p.rank_score:.3f}"
+            if result.rank_by != "cosine" and p.rank_score is not None
+            else ""
+        )
         text = " ".join(p.text.split())
-        print(f"[{p.rank}] {p.score:.3f} ({mark}) {p.source}{page}\n    {text[:300]}")
+        print(f"[{p.rank}] {cosine} ({mark}{ranked}) {p.source}{page}\n    {text[:300]}")
     if result.ambiguity.ambiguous:
         print(f"warning: {result.ambiguity.message}")
 
@@ -106,6 +116,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print(_banner(service) + f"; answer backend: {answer.backend}", file=sys.stderr)
     for notice in answer.notices:
         print(f"note: {notice}", file=sys.stderr)
+    if answer.low_confidence:
+        print(f"low confidence: {answer.confidence}")
     print(answer.text)
     print("\nSources:")
     _print_passages(answer.retrieval)

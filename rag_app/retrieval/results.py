@@ -32,9 +32,22 @@ class Passage:
     """PDF passages: the page's width and height in points."""
     highlights: list[list[float]] | None = None
     """PDF passages: rectangles [x0, y0, x1, y1] in points (origin bottom-left) covering the passage."""
+    relevant: bool = False
+    """At or above the relevance line: by its cosine where the model reads the question, by the share
+    of the question's words it holds where the model cannot (``RetrievalResult.evidence``)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+SCORE_NAMES = {
+    "cosine": "cosine",
+    "bm25": "BM25 score",
+    "rrf": "fused rank (RRF) score",
+    "fused": "fused score",
+    "rerank": "reranker score",
+}
+"""How each ranking score is called wherever it is shown."""
 
 
 @dataclass
@@ -43,6 +56,10 @@ class Ambiguity:
     top1_top2_gap: float | None
     threshold: float
     message: str
+    score: str = "cosine"
+    """The score the gap is measured on (``SCORE_NAMES``), the one that ranked the passages."""
+    relative: bool = False
+    """The gap is a share of the best score (BM25 and RRF scores have no fixed scale)."""
 
 
 @dataclass
@@ -74,18 +91,21 @@ class RetrievalResult:
         }
 
 
-def ambiguity_verdict(scores: list[float], gap_threshold: float, *, relative: bool = False) -> Ambiguity:
+def ambiguity_verdict(
+    scores: list[float], gap_threshold: float, *, relative: bool = False, score: str = "cosine"
+) -> Ambiguity:
     """Ambiguous when the two best ranking scores differ by less than the gap threshold (a share of
-    the best score when ``relative``, for scores without a fixed scale)."""
+    the best score when ``relative``, for scores without a fixed scale). ``score`` names them."""
+    name = SCORE_NAMES.get(score, score)
     if len(scores) < 2:
-        return Ambiguity(False, None, gap_threshold, "")
+        return Ambiguity(False, None, gap_threshold, "", name, relative)
     first, second = sorted(scores, reverse=True)[:2]
     gap = round((first - second) / first if relative and first > 0 else first - second, 6)
     if gap < gap_threshold:
-        what = "relative gap" if relative else "gap"
+        what = f"relative {name} gap" if relative else f"{name} gap"
         message = (
-            f"Top results are too close to trust the ranking ({what} {gap:.3f} < {gap_threshold}): "
-            f"compare the top 3 passages yourself."
+            f"Top results are too close to trust the ranking ({what} between ranks 1 and 2: "
+            f"{gap:.3f} < {gap_threshold}): compare the top 3 passages yourself."
         )
-        return Ambiguity(True, gap, gap_threshold, message)
-    return Ambiguity(False, gap, gap_threshold, "")
+        return Ambiguity(True, gap, gap_threshold, message, name, relative)
+    return Ambiguity(False, gap, gap_threshold, "", name, relative)

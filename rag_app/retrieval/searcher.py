@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag_app.retrieval.results import Passage, RankBy, RetrievalResult, ambiguity_verdict
-from rag_app.retrieval.thresholds import thresholds_for
+from rag_app.retrieval.thresholds import LEXICAL_FLOOR, thresholds_for
 from rag_app.settings import RETRIEVAL_MODES
 from rag_app.store import Hit, KnowledgeStore
 from rag_app.text.scripts import cjk_share
+from rag_app.text.words import question_coverage
 
 LIBRARY = "library"
 RRF_K = 60  # the usual reciprocal-rank-fusion constant; flat enough that neither list dominates
@@ -124,12 +125,20 @@ class Searcher:
             )
         scores = [p.rank_score for p in passages if p.rank_score is not None]
         if rank_by == "cosine":
-            verdict = ambiguity_verdict(scores, self.thresholds.ambiguity_gap)
+            verdict = ambiguity_verdict(scores, self.thresholds.ambiguity_gap, score=rank_by)
         elif rank_by in ("fused", "rerank"):
-            verdict = ambiguity_verdict(scores, FUSED_GAP if rank_by == "fused" else RERANK_GAP)
+            verdict = ambiguity_verdict(
+                scores, FUSED_GAP if rank_by == "fused" else RERANK_GAP, score=rank_by
+            )
         else:
-            verdict = ambiguity_verdict(scores, RELATIVE_GAP[rank_by], relative=True)
+            verdict = ambiguity_verdict(scores, RELATIVE_GAP[rank_by], relative=True, score=rank_by)
         evidence = "lexical" if self.cannot_read(query) else "dense"
+        for passage in passages:
+            passage.relevant = (
+                question_coverage(query, passage.text) >= LEXICAL_FLOOR
+                if evidence == "lexical"
+                else passage.score >= self.thresholds.relevant
+            )
         return RetrievalResult(query, passages, verdict, self.thresholds, vector, rank_by, evidence)
 
     # ---- over every collection: the person's store, and the owner's library if there is one ----

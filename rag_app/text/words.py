@@ -34,3 +34,77 @@ def tokenize(text: str) -> list[str]:
         tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
     tokens.extend(w for w in _WORD.findall(CJK_RUN.sub(" ", text)) if w not in STOPWORDS)
     return tokens
+
+
+# Question words and function words of the other languages people ask in, for telling what a question
+# is about (never used for the index: BM25's tokens stay ``tokenize``'s).
+_QUESTION_STOPWORDS = frozenset(
+    (
+        # English, beyond STOPWORDS: question and filler words that say nothing of the topic
+        "tell also many much long often give let know please get like "
+        # German
+        "der die das den dem des ein eine einer einem einen eines und oder ist sind war wird werden "
+        "was wer wie wo wann warum welche welcher welches heißt heisst bedeutet gibt es sich mit von "
+        "zu im in auf für bei aus als auch nicht man kann können hat haben wenn dass ob noch nur "
+        # French, Spanish, Italian, Dutch: the commonest
+        "le la les un une des du de et ou est sont que qui quoi quand comment où pourquoi quel quelle "
+        "el los las y es son qué quién cuándo cómo dónde por il lo gli che chi come dove perché "
+        "het een en van wat wie wanneer hoe waar waarom"
+    ).split()
+)
+# CJK question particles and function characters: a pair made only of these says nothing of the topic.
+_CJK_FUNCTION = frozenset("的了吗呢吧啊是在有和与或就都也还很么什怎哪谁几多少个些这那我你他她它们")
+_SUFFIXES = (
+    "ations",
+    "ation",
+    "ments",
+    "ment",
+    "ings",
+    "ing",
+    "ness",
+    "edly",
+    "ies",
+    "ied",
+    "ed",
+    "es",
+    "ly",
+    "s",
+)
+
+
+def stem(word: str) -> str:
+    """A light stem for matching a question's words in a passage ("steeping" ~ "steep", "tracks" ~
+    "track"): common English endings cut, never below four letters. Other scripts pass unchanged."""
+    if not word.isascii() or not word.isalpha():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def content_words(text: str) -> set[str]:
+    """What a text is about, as comparable terms: stemmed words without function words; for CJK,
+    character pairs that are not made of function characters only (single characters only when the
+    text has no such pair)."""
+    terms: set[str] = set()
+    singles: set[str] = set()
+    for token in tokenize(text):
+        if CJK_RUN.fullmatch(token):
+            if len(token) == 1:
+                singles.add(token)
+            elif not set(token) <= _CJK_FUNCTION:
+                terms.add(token)
+        elif token not in _QUESTION_STOPWORDS:
+            terms.add(stem(token))
+    if not any(CJK_RUN.fullmatch(t) for t in terms):
+        terms |= {s for s in singles if s not in _CJK_FUNCTION}
+    return terms
+
+
+def question_coverage(question: str, passage: str) -> float:
+    """Share of the question's terms found in the passage: words, and for CJK runs character pairs
+    (single characters only when the question has no pair)."""
+    tokens = tokenize(question)
+    terms = {t for t in tokens if t.isascii() or len(t) > 1} or set(tokens)
+    return len(terms & set(tokenize(passage))) / len(terms) if terms else 0.0

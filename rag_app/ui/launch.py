@@ -15,6 +15,7 @@ CSS = """
 .passage .bar {height: 6px; background: var(--c); border-radius: 3px; margin: 4px 0;}
 .passage .text {white-space: pre-wrap; font-size: 0.9em;}
 .ambiguity {background: #fff4ce; color: #5c4400; border: 1px solid #e0b400; padding: 8px; border-radius: 6px;}
+.muted {opacity: 0.6;}
 .fallback {background: #fde8e8; color: #7a1c1c; padding: 6px 10px; border-radius: 6px;}
 .text-view {white-space: pre-wrap; font-size: 0.9em; max-height: 420px; overflow-y: auto;}
 .text-view mark {background: #ffd60060;}

@@ -12,7 +12,7 @@ import gradio as gr
 import pandas as pd
 from PIL import Image
 
-from rag_app.service import Answer, HealthReport, PageView, RetrievalResult
+from rag_app.service import SCORE_NAMES, Answer, HealthReport, PageView, RetrievalResult
 
 GREEN, AMBER = "#2e9d4f", "#c98a00"
 
@@ -32,7 +32,13 @@ def render_banner(info: dict[str, Any], backend_name: str) -> str:
 
 
 def render_passages(result: RetrievalResult) -> str:
-    """Scored passages as HTML; every piece of document text is escaped, never rendered."""
+    """Scored passages as HTML; every piece of document text is escaped, never rendered.
+
+    Each passage shows its cosine and, when something else ranked it, that score, labelled. The colour
+    is the passage's relevance (its cosine against the model's relevance line, or the question's words it
+    holds where the model cannot read the question); a cosine that means nothing for this model and
+    this language is shown grey and said to be so, never green.
+    """
     if not result.passages:
         return "<p>No passages: the knowledge base is empty.</p>"
     parts = []
@@ -40,24 +46,43 @@ def render_passages(result: RetrievalResult) -> str:
         parts.append(
             f"<div class='ambiguity'>⚠️ Top-3 ambiguity: {html.escape(result.ambiguity.message)}</div>"
         )
-    relevant = result.thresholds.relevant
+    meaningful = result.evidence == "dense"
+    ranked_by = SCORE_NAMES.get(result.rank_by, result.rank_by)
     for p in result.passages:
-        colour = GREEN if p.score >= relevant else AMBER
+        colour = GREEN if p.relevant else AMBER
         page = f", page {p.page}" if p.page else ""
         page += " · <i>library</i>" if p.collection else ""
-        width = max(0.0, min(1.0, p.score)) * 100
+        cosine = (
+            f"cosine <b>{p.score:.3f}</b>"
+            if meaningful
+            else f"<span class='muted'>cosine {p.score:.3f} (not meaningful for this model)</span>"
+        )
+        rank = (
+            f" · {html.escape(ranked_by)} <b>{p.rank_score:.3f}</b> (ranked by)"
+            if result.rank_by != "cosine" and p.rank_score is not None
+            else ""
+        )
+        width = max(0.0, min(1.0, p.score if meaningful else (p.rank_score or 0.0))) * 100
         parts.append(
             f"<div class='passage' style='--c:{colour}'>"
-            f"<div class='meta'><b>[{p.rank}]</b> cosine <b>{p.score:.3f}</b> · "
+            f"<div class='meta'><b>[{p.rank}]</b> {cosine}{rank} · "
             f"{html.escape(str(p.source))}{page}</div>"
             f"<div class='bar' style='width:{width:.0f}%'></div>"
             f"<div class='text'>{html.escape(p.text)}</div></div>"
         )
-    parts.append(
-        f"<p class='meta'>Green: cosine ≥ {relevant} (relevant for this model). "
-        f"Ambiguity gap: {result.ambiguity.threshold}.</p>"
-    )
+    parts.append(f"<p class='meta'>{html.escape(legend(result))}</p>")
     return "\n".join(parts)
+
+
+def legend(result: RetrievalResult) -> str:
+    """What the colours and the ambiguity warning mean for this result, with the same figures they use."""
+    a = result.ambiguity
+    if result.evidence == "dense":
+        green = f"Green: cosine ≥ {result.thresholds.relevant} (relevant for this model)."
+    else:
+        green = "Green: the passage holds enough of the question's words (this model cannot compare its language by meaning)."
+    gap = f"a relative {a.score} gap" if a.relative else f"a {a.score} gap"
+    return f"{green} Ranked by {SCORE_NAMES.get(result.rank_by, result.rank_by)}; ambiguity warning at {gap} under {a.threshold} between ranks 1 and 2."
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|~>])")
@@ -76,6 +101,8 @@ def render_draft(draft: str) -> str:
 
 def render_answer(answer: Answer) -> str:
     lines = [safe_text(answer.text)]
+    if answer.low_confidence:
+        lines.insert(0, f"⚠️ **Low confidence:** {safe_text(answer.confidence)}\n")
     if answer.citations:
         sources = [
             f"\\[{c.number}\\] {safe_text(str(c.source))}"

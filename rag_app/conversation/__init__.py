@@ -1,0 +1,1 @@
+"""Conversations: follow-up questions resolved into what to search for, and chats kept per person."""

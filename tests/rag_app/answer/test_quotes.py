@@ -1,0 +1,174 @@
+"""What the extractive answer may quote, and the verdict on whether to answer, on hand-built passages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag_app.answer.extractive import choose, extractive_answer, score_units
+from rag_app.answer.gate import judge
+from rag_app.answer.units import units_of
+from rag_app.retrieval.results import Passage, RetrievalResult, ambiguity_verdict
+from rag_app.retrieval.thresholds import MINILM
+from rag_app.text.prose import non_prose_reason
+from rag_app.text.words import content_words
+
+EU_TABLE = (
+    "Table 1: EU Countries Information\n"
+    "Country Population (millions) Area (km2\n"
+    ") Capital Official Language\n"
+    "Austria 8.9 83,879 Vienna German\n"
+    "Denmark 5.8 42,951 Copenhagen Danish\n"
+    "Finland 5.5 338,424 Helsinki Finnish, Swedish\n"
+    "3"
+)
+LOREM = "Nam ipsum ligula, eleifend at, accumsan nec, suscipit a, ipsum. Morbi blandit ligula feugiat magna."
+
+
+def passage(
+    rank: int, score: float, text: str, *, relevant: bool | None = None, page: int | None = 1
+) -> Passage:
+    p = Passage(rank, score, text, f"doc{rank}.pdf", page, f"c{rank}")
+    p.relevant = score >= MINILM.relevant if relevant is None else relevant
+    return p
+
+
+def result(question: str, *passages: Passage, evidence: str = "dense") -> RetrievalResult:
+    verdict = ambiguity_verdict([p.score for p in passages], MINILM.ambiguity_gap)
+    return RetrievalResult(question, list(passages), verdict, MINILM, None, "cosine", evidence)  # type: ignore[arg-type]
+
+
+def quoted(question: str, *passages: Passage, vectors=None) -> str:
+    return extractive_answer(choose(score_units(question, result(question, *passages), vectors)))
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("44 2.3.", "number"),
+        ("47 3.1. HOMOTOPIE VON WEGEN", "page header"),
+        ("Page 3 of 10", "page header"),
+        ("1.2 Metrische Räume . . . . . . . . 6", "contents"),
+        ("# Team notes", "markup"),
+        ("Everyday notes", "heading"),
+        (LOREM, "filler"),
+    ],
+)
+def test_the_furniture_of_a_document_is_named(line, reason):
+    assert non_prose_reason(line) == reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The public library opens at nine.",
+        "October 14, 1998",
+        "password: asdfzxcv",
+        "Finland 5.5 338,424 Helsinki Finnish, Swedish",
+        "This is a sample document with two columns filled with Lorem Ipsum text.",
+        "北京是中华人民共和国的首都。",
+    ],
+)
+def test_facts_are_prose_even_when_short(line):
+    assert non_prose_reason(line) is None
+
+
+def test_a_table_row_is_quoted_with_its_column_headings():
+    answer = quoted("What is the capital of Finland?", passage(1, 0.30, EU_TABLE))
+    assert "Helsinki" in answer and answer.endswith("[1]")
+    assert "Capital Official Language" in answer  # the header comes with the row
+    assert "Austria" not in answer and "Denmark" not in answer
+
+
+def test_headings_page_headers_and_markdown_are_never_quoted():
+    text = (
+        "# Team notes\n\n47 3.1. HOMOTOPIE VON WEGEN\n44 2.3.\nThe team meets every Monday at noon in room 4."
+    )
+    units = units_of(passage(1, 0.6, text))
+    assert [u.text for u in units if u.skip is None] == ["The team meets every Monday at noon in room 4."]
+    answer = quoted("When does the team meet?", passage(1, 0.6, text))
+    assert answer == "The team meets every Monday at noon in room 4. [1]"
+
+
+def test_lorem_ipsum_is_never_quoted_even_when_it_ranks():
+    answer = quoted(
+        "What does the note say about ligula?",
+        passage(1, 0.5, "The note is short. It says the project starts in May."),
+        passage(2, 0.45, LOREM),
+    )
+    assert "ipsum" not in answer.lower() and "ligula" not in answer.lower()
+
+
+def test_a_passage_under_the_relevance_line_is_not_quoted_unless_it_ranks_first():
+    tea = passage(
+        1, 0.69, "Green tea is made by steeping dried leaves in hot water, for two to three minutes."
+    )
+    train = passage(2, 0.185, "The city train leaves the central station every thirty minutes.")
+    answer = quoted("How long should green tea steep?", tea, train)
+    assert "two to three minutes" in answer and "train" not in answer
+
+
+def test_how_many_prefers_the_sentence_holding_the_number():
+    text = (
+        "The LinnSequencer is a composition and performance tool for the professional musician. "
+        "Each of the 100 sequences contains 32 simultaneous, polyphonic tracks."
+    )
+    answer = quoted("How many tracks does the LinnSequencer have?", passage(1, 0.46, text))
+    assert answer == "Each of the 100 sequences contains 32 simultaneous, polyphonic tracks. [1]"
+
+
+def test_a_second_sentence_must_address_the_question_too():
+    text = "The public library opens at ten on Saturdays. Bread keeps best in a paper bag."
+    answer = quoted("When does the library open on Saturdays?", passage(1, 0.8, text))
+    assert answer == "The public library opens at ten on Saturdays. [1]"
+
+
+def test_meaning_picks_a_sentence_that_shares_no_word_when_vectors_say_so():
+    text = "Apples are a tasty fruit. The train leaves every hour."
+    fruit, train = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+
+    def vectors(texts):
+        return np.stack([fruit if "Apples" in t else train for t in texts])
+
+    question = "I want something to eat"
+    r = result(question, passage(1, 0.5, text))
+    r.query_vector = np.array([0.9, 0.1])
+    chosen = choose(score_units(question, r, vectors))
+    assert [s.unit.text for s in chosen] == ["Apples are a tasty fruit."]
+
+
+def test_content_words_ignore_question_words_in_several_languages():
+    assert content_words("Was ist ein zusammengesetzter Weg?") == {"zusammengesetzter", "weg"}
+    assert content_words("How long should green tea steep?") == {"green", "tea", "steep"}
+    assert content_words("Green tea is made by steeping leaves") >= {"green", "tea", "steep"}
+
+
+def test_the_gate_answers_a_low_but_first_table_row_with_low_confidence_not_a_refusal():
+    question = "What is the capital of Finland?"
+    r = result(question, passage(1, 0.30, EU_TABLE))
+    scored = score_units(question, r)
+    verdict = judge(r, scored[0])
+    assert verdict.state == "low_confidence" and "0.30" in verdict.reason
+
+
+def test_the_gate_refuses_only_when_nothing_relevant_was_found():
+    question = "Who won the 2018 football world cup?"
+    r = result(question, passage(1, 0.16, "The public library opens at ten on Saturdays."))
+    assert judge(r, (score_units(question, r) or [None])[0]).state == "refused"
+
+
+def test_the_gate_answers_a_clear_match():
+    question = "When does the library open on Saturdays?"
+    r = result(question, passage(1, 0.83, "The public library opens at ten on Saturdays."))
+    assert judge(r, score_units(question, r)[0]).state == "answered"
+
+
+def test_a_language_the_model_cannot_read_is_judged_by_its_words():
+    question = "图书馆周日开门吗？"
+    hit = passage(1, 0.12, "图书馆周一至周五早上九点开门,周六十点开门,周日闭馆。", relevant=True, page=None)
+    r = result(question, hit, evidence="lexical")
+    assert judge(r, score_units(question, r)[0]).state == "answered"
+    miss = passage(1, 0.9, "长城是古代中国修建的防御工程。", relevant=False, page=None)
+    r = result(question, miss, evidence="lexical")
+    verdict = judge(r, (score_units(question, r) or [None])[0])
+    assert verdict.state == "refused" and "cannot compare this language by meaning" in verdict.reason
