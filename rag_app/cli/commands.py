@@ -89,6 +89,7 @@ def _print_passages(result) -> None:
         print("no passages: the store is empty (run `rag-app ingest` first)")
     for p in result.passages:
         page = f" p.{p.page}" if p.page else ""
+        page += f" ({p.location})" if p.location else ""
         mark = "relevant" if p.score >= result.thresholds.relevant else "weak"
         text = " ".join(p.text.split())
         print(f"[{p.rank}] {p.score:.3f} ({mark}) {p.source}{page}\n    {text[:300]}")

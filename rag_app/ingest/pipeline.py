@@ -48,10 +48,12 @@ class FileOutcome:
     """Pages read by each engine (pdfium, pypdf, pdfminer, ocr)."""
     unreadable_pages: list[list[Any]] = field(default_factory=list)
     """[page, reason] of each page that could not be read (the rest of the file is indexed)."""
+    page_unit: str = "page"
+    """What the file's pages are: "page", or "slide" for a presentation."""
 
     def line(self) -> str:
         if self.status == "indexed":
-            where = f" from {_count(self.pages, 'page')}" if self.pages else ""
+            where = f" from {_count(self.pages, self.page_unit)}" if self.pages else ""
             engines = ", ".join(
                 f"{name} {n}" if len(self.extractors) > 1 else name for name, n in self.extractors.items()
             )
@@ -92,6 +94,8 @@ class IngestReport:
 class InputFile:
     path: Path
     source: str  # the name shown to people and used to recognise re-uploads
+    origin: str | None = None
+    """The synced folder the file belongs to (its key in the store's sync record); None otherwise."""
 
 
 def collect_files(paths: Iterable[str | Path]) -> tuple[list[InputFile], list[FileOutcome]]:
@@ -275,12 +279,15 @@ class IngestPipeline:
             reason="; ".join(["replaced the earlier version"] * replacing + first.get("notes", [])),
             extractors=first.get("extractors", {}),
             unreadable_pages=first.get("unreadable_pages", []),
+            page_unit=first.get("page_unit", "page"),
         )
         info = {
             "file_type": first.get("file_type"),
             "extractors": outcome.extractors,
             "unreadable_pages": outcome.unreadable_pages,
         }
+        if item.origin is not None:  # committed with the file's chunks: a sync knows what it owns
+            info["origin"] = item.origin
         self.store.keep_original(prepared.sha256, item.path)
         self.store.add_file(item.source, prepared.sha256, chunks, vectors, info=info)
         prepared.seconds["store"] = time.perf_counter() - started

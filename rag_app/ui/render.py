@@ -44,6 +44,7 @@ def render_passages(result: RetrievalResult) -> str:
     for p in result.passages:
         colour = GREEN if p.score >= relevant else AMBER
         page = f", page {p.page}" if p.page else ""
+        page += f" · {html.escape(p.location)}" if p.location else ""
         page += " · <i>library</i>" if p.collection else ""
         width = max(0.0, min(1.0, p.score)) * 100
         parts.append(
@@ -80,6 +81,7 @@ def render_answer(answer: Answer) -> str:
         sources = [
             f"\\[{c.number}\\] {safe_text(str(c.source))}"
             + (f", p. {c.page}" if c.page else "")
+            + (f", {safe_text(c.location)}" if c.location else "")
             + (" (matched)" if c.attributed else "")
             for c in answer.citations
         ]
