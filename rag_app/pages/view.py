@@ -56,7 +56,9 @@ def view_of(chunk: Document, store: Any, page: int | None, zoom: float) -> PageV
     if file_type in ("text", "markdown", "csv"):
         return PageView(source, None, None, excerpt=_excerpt(original.read_bytes(), meta, chunk.page_content))
     if file_type != "pdf":  # Office files, EPUB, HTML, images: the passage as it was read, not re-parsed here
-        return PageView(source, meta.get("page"), None, excerpt=Excerpt("", chunk.page_content, "", False, False))
+        return PageView(
+            source, meta.get("page"), None, excerpt=Excerpt("", chunk.page_content, "", False, False)
+        )
     wanted = page or meta["page"]
     try:
         image = render_page(original, wanted, scale=BASE_SCALE * max(0.25, min(zoom, 4.0)))
