@@ -42,6 +42,7 @@ def markdown_sections(text: str) -> list[dict[str, Any]]:
         ):
             cuts.append((number - 1, 1 if match.group(1)[0] == "=" else 2, lines[number - 1].strip()))
     sections: list[dict[str, Any]] = []
+    bare: list[dict[str, Any]] = []
     path: list[tuple[int, str]] = []
     bounds = [(0, 0, ""), *cuts]
     for index, (number, level, title) in enumerate(bounds):
@@ -53,9 +54,8 @@ def markdown_sections(text: str) -> list[dict[str, Any]]:
         end = starts[bounds[index + 1][0]] if index + 1 < len(bounds) else len(text)
         body = text[start:end]
         heading_line = lines[number].strip() if index else ""
-        if body.strip() and body.strip() != heading_line:
+        if body.strip():
             location = PATH_SEPARATOR.join(t for _, t in path if t)
-            sections.append(
-                {"text": body.rstrip(), "offset": start, "location": location, "heading": location}
-            )
-    return sections
+            section = {"text": body.rstrip(), "offset": start, "location": location, "heading": location}
+            (bare if body.strip() == heading_line else sections).append(section)
+    return sections or bare  # headings alone count only when the file holds nothing else

@@ -29,6 +29,7 @@ class Outline:
         self._blocks: list[str] = []
         self._sections: list[dict[str, Any]] = []
         self._in_table = False
+        self._bare: list[dict[str, Any]] = []  # headings with nothing under them
 
     def heading(self, level: int, text: str) -> None:
         text = " ".join(text.split())[:MAX_HEADING_CHARS]
@@ -60,9 +61,10 @@ class Outline:
     def _flush(self) -> None:
         body = self._blocks
         heading_only = len(body) == 1 and bool(self._path) and body[0] == self._path[-1][1]
-        if body and not heading_only:
+        if body:
             path = self.location()
-            self._sections.append({"text": "\n\n".join(body), "location": path, "heading": path})
+            section = {"text": "\n\n".join(body), "location": path, "heading": path}
+            (self._bare if heading_only else self._sections).append(section)
         self._blocks = []
 
     def location(self) -> str:
@@ -71,6 +73,7 @@ class Outline:
         return PATH_SEPARATOR.join(parts)
 
     def sections(self) -> list[dict[str, Any]]:
-        """Every section so far, in order (a heading with no text under it makes none)."""
+        """Every section so far, in order (a heading with no text under it makes none, unless the
+        document holds nothing else)."""
         self._flush()
-        return self._sections
+        return self._sections or self._bare

@@ -28,7 +28,7 @@ from rag_app.store.records import indexed_text
 ProgressFn = Callable[[float, str], None]
 """Called as ``progress(fraction_done, description)``."""
 
-Status = Literal["indexed", "skipped", "rejected"]
+Status = Literal["indexed", "skipped", "rejected", "removed"]
 STAGES = ("hash", "load", "chunk", "embed", "store")
 
 if TYPE_CHECKING:
@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class FileOutcome:
-    """What happened to one file: exactly one of indexed, skipped or rejected."""
+    """What happened to one file: exactly one of indexed, skipped or rejected (or, in a folder sync,
+    removed: the folder no longer has it)."""
 
     source: str
     status: Status
@@ -144,7 +145,9 @@ class IngestPipeline:
         limits: LoadLimits | None = None,
         ocr: bool = True,
         progress: ProgressFn | None = None,
+        on_outcome: Callable[[FileOutcome], None] | None = None,
     ) -> None:
+        """``on_outcome`` hears of each file as soon as it ends (committed, skipped or rejected)."""
         self.store = store
         self.embeddings = embeddings
         self.counter = counter
@@ -153,6 +156,7 @@ class IngestPipeline:
         self.limits = limits or LoadLimits()
         self.ocr = ocr
         self.progress = progress
+        self.on_outcome = on_outcome
         self._server_down: str | None = None
 
     def run(self, files: Sequence[InputFile]) -> IngestReport:
@@ -175,6 +179,8 @@ class IngestPipeline:
                 for stage, seconds in prepared.seconds.items():
                     report.seconds[stage] += seconds
                 report.outcomes.append(outcome)
+                if self.on_outcome is not None:
+                    self.on_outcome(outcome)
                 self._tell((number + 1) / total, f"{item.source}: {outcome.line()}")
         return report
 
