@@ -24,8 +24,7 @@ _CONTAINER = "{urn:oasis:names:tc:opendocument:xmlns:container}"
 def read(path: str, request: dict[str, Any], runtime: Any) -> Iterator[dict[str, Any]]:
     with zipfile.ZipFile(path) as book:
         names = set(book.namelist())
-        if "META-INF/encryption.xml" in names:
-            raise runtime.Refused("not_readable", "an encrypted (DRM-protected) EPUB")
+        encrypted = _encrypted(book, names, runtime)
         container = _xml(book, "META-INF/container.xml", runtime)
         rootfile = container.find(f".//{_CONTAINER}rootfile")
         if rootfile is None or not rootfile.get("full-path"):
@@ -53,6 +52,12 @@ def read(path: str, request: dict[str, Any], runtime: Any) -> Iterator[dict[str,
             if "html" not in (item.get("media-type") or ""):
                 continue
             href = _resolve(base, item.get("href"))
+            if (
+                href in encrypted
+            ):  # fonts are often obfuscated (and listed) in books without DRM: chapters are not
+                raise runtime.Refused(
+                    "not_readable", "an encrypted (DRM-protected) EPUB: its chapters cannot be read"
+                )
             if href not in names:
                 continue
             tree = html_reader.parse_html(book.read(href), runtime)
@@ -82,6 +87,16 @@ def _xml(book: zipfile.ZipFile, name: str, runtime: Any) -> Any:
         return etree.fromstring(data, parser=parser)
     except etree.XMLSyntaxError as exc:
         raise runtime.Refused("not_readable", f"{name} is not well-formed XML ({exc})") from exc
+
+
+def _encrypted(book: zipfile.ZipFile, names: set[str], runtime: Any) -> set[str]:
+    """The parts ``META-INF/encryption.xml`` says are encrypted."""
+    if "META-INF/encryption.xml" not in names:
+        return set()
+    uris = {
+        ref.get("URI") for ref in _xml(book, "META-INF/encryption.xml", runtime).iter("{*}CipherReference")
+    }
+    return {_resolve("", uri) for uri in uris if uri}
 
 
 def _resolve(base: str, href: str) -> str:

@@ -135,3 +135,27 @@ def test_images_are_read_by_ocr_and_a_tiff_page_by_page(tmp_path):
     assert png[0].metadata["extractor"] == "ocr" and png[0].metadata["file_type"] == "image"
     tiff = load(make.image_file(tmp_path / "scan.tiff", ["Walrus ledger page"], frames=2, fmt="TIFF"))
     assert [d.metadata["page"] for d in tiff] == [1, 2] and "Walrus" in tiff[1].page_content
+
+
+def test_an_epub_whose_chapters_are_encrypted_is_refused_but_obfuscated_fonts_are_not(tmp_path):
+    from loaders import NotReadableDocumentError
+    from tests.fixtures.hostile_files import rewritten
+
+    book = make.epub_file(tmp_path / "book.epub")
+
+    def encryption(uri: str) -> bytes:
+        return (
+            '<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+            'xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData><enc:CipherData>'
+            f'<enc:CipherReference URI="{uri}"/></enc:CipherData></enc:EncryptedData></encryption>'
+        ).encode()
+
+    fonts = rewritten(
+        book, tmp_path / "fonts.epub", add={"META-INF/encryption.xml": encryption("OEBPS/f.otf")}
+    )
+    assert len(load(fonts)) == 3
+    drm = rewritten(
+        book, tmp_path / "drm.epub", add={"META-INF/encryption.xml": encryption("OEBPS/two.xhtml")}
+    )
+    with pytest.raises(NotReadableDocumentError, match="DRM-protected"):
+        load(drm)
