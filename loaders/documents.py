@@ -75,13 +75,17 @@ def extract_document(
     worker = WorkerProcess("doc_worker.py", request)
     try:
         while True:
-            left = limits.timeout_s + limits.ocr_page_s * ocr_pages - (time.monotonic() - started)
+            budget = limits.timeout_s + limits.ocr_page_s * ocr_pages
+            left = budget - (time.monotonic() - started)
             try:
                 event = worker.next_event(max(0.0, min(timeout, left)))
             except TimeoutError:
-                raise TimedOutError(
-                    f"timed out: reading the {NAMES[out.file_type]} took longer than {timeout:g} s"
-                ) from None
+                what = (
+                    f"the file's budget of {budget:g} s"
+                    if left <= timeout
+                    else f"{timeout:g} s without progress"
+                )
+                raise TimedOutError(f"timed out: reading the {NAMES[out.file_type]} took {what}") from None
             if event is None:
                 raise crash_error(
                     worker.stop(), limits.memory_bytes, NotReadableDocumentError, NAMES[out.file_type]

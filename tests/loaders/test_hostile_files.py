@@ -96,3 +96,13 @@ def test_a_damaged_docx_is_not_readable(tmp_path, good_docx):
     data = good_docx.read_bytes()
     (tmp_path / "cut.docx").write_bytes(data[: len(data) // 2])
     assert isinstance(refused(tmp_path / "cut.docx"), NotReadableDocumentError)
+
+
+def test_a_file_that_outlasts_its_budget_is_stopped_and_named(tmp_path):
+    from loaders import TimedOutError
+
+    sheet = make.xlsx_file(tmp_path / "big.xlsx", rows=[(f"r{i}", "Q1", i) for i in range(20_000)])
+    started = time.monotonic()
+    with pytest.raises(TimedOutError, match="took the file's budget of 0.5 s"):
+        load(sheet, limits=LoadLimits(timeout_s=0.5))
+    assert time.monotonic() - started < 5
