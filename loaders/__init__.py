@@ -1,13 +1,16 @@
-"""Turn PDFs and text files into page-aware LangChain documents."""
+"""Turn PDFs, Office files, EPUB, ODT, HTML, Markdown, CSV, text and images into page-aware LangChain
+documents, each parsed where a hostile file can do no harm."""
 
 from loaders.errors import (
     EmptyDocumentError,
     LoaderError,
     NoExtractableTextError,
+    NotReadableDocumentError,
     NotReadablePdfError,
     PasswordProtectedError,
     TimedOutError,
     TooLargeError,
+    UnsafeFileError,
     UnsupportedTypeError,
 )
 from loaders.limits import LoadLimits
@@ -18,10 +21,12 @@ __all__ = [
     "LoadLimits",
     "LoaderError",
     "NoExtractableTextError",
+    "NotReadableDocumentError",
     "NotReadablePdfError",
     "PasswordProtectedError",
     "TimedOutError",
     "TooLargeError",
+    "UnsafeFileError",
     "UnsupportedTypeError",
     "file_sha256",
     "load",

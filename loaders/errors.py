@@ -30,6 +30,19 @@ class NotReadablePdfError(LoaderError):
     code = "not_readable_pdf"
 
 
+class NotReadableDocumentError(LoaderError):
+    """An Office file, EPUB, ODT, HTML page or image its parser could not read (damaged, encrypted)."""
+
+    code = "not_readable"
+
+
+class UnsafeFileError(LoaderError):
+    """Refused for what the file is built to do: a zip bomb, parts that lie about their size, XML
+    entities, macros, markup nested past the parser's limit. Named, never followed."""
+
+    code = "unsafe"
+
+
 class UnsupportedTypeError(LoaderError):
     code = "unsupported_type"
 
@@ -46,9 +59,11 @@ __all__ = [
     "EmptyDocumentError",
     "LoaderError",
     "NoExtractableTextError",
+    "NotReadableDocumentError",
     "NotReadablePdfError",
     "PasswordProtectedError",
     "TimedOutError",
     "TooLargeError",
+    "UnsafeFileError",
     "UnsupportedTypeError",
 ]

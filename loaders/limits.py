@@ -26,3 +26,10 @@ class LoadLimits:
     """Address space while a page is OCR'd (ONNX Runtime maps about 2 GB; the pages use ~1 GB)."""
     max_pages: int = 3000
     max_chars: int = 10_000_000
+    max_zip_parts: int = 10_000
+    """Office files and EPUBs are ZIP containers: more parts than this is refused, as are parts that claim
+    more than ``max_part_bytes`` unpacked, all parts together more than ``max_unpacked_bytes``, or a part
+    over 1 MiB that unpacks more than ``max_compression_ratio`` times its packed size (a zip bomb)."""
+    max_part_bytes: int = 512 * 1024 * 1024
+    max_unpacked_bytes: int = 1024 * 1024 * 1024
+    max_compression_ratio: int = 200

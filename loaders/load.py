@@ -9,6 +9,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
+from loaders.documents import Extracted, extract_document
 from loaders.errors import (
     EmptyDocumentError,
     LoaderError,
@@ -18,9 +19,12 @@ from loaders.errors import (
     UnsupportedTypeError,
 )
 from loaders.limits import LoadLimits
+from loaders.markdown_sections import markdown_sections
 from loaders.normalize import clean_text
 from loaders.pdf import PageProgress, PageResult, extract_pdf
-from loaders.sniff import SNIFF_BYTES, FileKind, sniff
+from loaders.sections import section_documents
+from loaders.sheets import csv_sections
+from loaders.sniff import SNIFF_BYTES, FileKind, sniff, text_format
 from loaders.text import decode_text
 
 DEFAULT_LIMITS = LoadLimits()
@@ -36,12 +40,16 @@ def load(
     ocr: bool = True,
     progress: PageProgress | None = None,
 ) -> list[Document]:
-    """Read one file into documents, one per PDF page (1-based ``page``) or one per text file.
+    """Read one file into documents: one per PDF page or slide (1-based ``page``), per TIFF page, per
+    section under a heading path (Markdown, DOCX, HTML, EPUB, ODT), per sheet (XLSX, CSV), or one per
+    text file or image.
 
     Every document's metadata holds ``source`` (the display name: ``source`` if given, else
-    the file name, never the full path), ``page`` (``None`` for text), ``sha256`` of the file,
-    ``file_type`` and, for PDF pages, ``extractor`` (the engine whose text passed the verdict, or
-    "ocr"). The first document also carries ``extractors`` (pages per engine), ``unreadable_pages``
+    the file name, never the full path), ``page`` (``None`` for files without pages), ``sha256`` of the
+    file, ``file_type`` (pdf, text, markdown, csv, html, docx, pptx, xlsx, epub, odt, image),
+    ``location`` where a person can follow it ("Budget > 2024 > Travel", "slide 3: Roadmap", "sheet
+    Sales"; None where the page says it all) and ``extractor`` (the engine whose text passed the
+    verdict, "ocr", or the library that read the file). The first document also carries ``extractors`` (pages per engine), ``unreadable_pages``
     and ``notes``. ``sha256``, when the caller already hashed the file, saves reading it twice;
     ``progress(page, total, what)`` hears about each PDF page. Raises only :class:`LoaderError`
     subclasses, each with a reason a person can act on; a file with some unreadable pages is
@@ -80,19 +88,40 @@ def _load(
         head = fh.read(SNIFF_BYTES)
     kind, description = sniff(head)
     if kind is FileKind.BINARY:
-        raise UnsupportedTypeError(f"unsupported type: this is {description}, not a PDF or text file")
+        raise UnsupportedTypeError(f"unsupported type: this is {description}, not a format that is read")
     if kind is FileKind.PDF:
         base = {"source": name, "sha256": sha256 or file_sha256(path), "file_type": kind.value}
         return _pdf_documents(path, password, limits, base, ocr, progress)
+    if kind in (FileKind.ZIP, FileKind.IMAGE):
+        if kind is FileKind.IMAGE and not ocr:
+            raise NoExtractableTextError("no extractable text (an image, and OCR is off)")
+        extracted = extract_document(path, kind.value, limits, progress=progress)
+        base = {"source": name, "sha256": sha256 or file_sha256(path), "file_type": extracted.file_type}
+        return section_documents(extracted, base)
+    fmt = text_format(name, kind)
+    if fmt == "html":
+        extracted = extract_document(path, "html", limits)
+        base = {"source": name, "sha256": sha256 or file_sha256(path), "file_type": "html"}
+        return section_documents(extracted, base)
     data = path.read_bytes()  # bounded by max_file_bytes above: hashed and decoded from one read
-    base = {"source": name, "sha256": hashlib.sha256(data).hexdigest(), "file_type": kind.value}
+    base = {"source": name, "sha256": hashlib.sha256(data).hexdigest(), "file_type": fmt}
     text, encoding = decode_text(data)
     text = clean_text(text)
+    notes = []
     if len(text) > limits.max_chars:
         text = text[: limits.max_chars]
+        notes.append(f"text was cut at {limits.max_chars:,} characters")
     if not text:
         raise EmptyDocumentError("empty: the file holds only whitespace or control characters")
-    return [Document(page_content=text, metadata={**base, "page": None, "encoding": encoding})]
+    base["encoding"] = encoding
+    if fmt == "text":
+        return [
+            Document(
+                page_content=text, metadata={**base, "page": None, **({"notes": notes} if notes else {})}
+            )
+        ]
+    sections = markdown_sections(text) if fmt == "markdown" else csv_sections(text)
+    return section_documents(Extracted(fmt, sections, notes=notes), base)
 
 
 def _pdf_documents(

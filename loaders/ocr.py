@@ -49,8 +49,11 @@ class Ocr:
                 tries = [(k, self._boxes(np.ascontiguousarray(np.rot90(image, k)))) for k in (1, 3)]
                 turns, boxes = max(tries, key=lambda t: self.layout.mean_score(t[1]))
             elif self._upside_down(image, boxes):
-                # Upside down: the line classifier rescues big print only, so read the page turned over.
-                turns, boxes = 2, self._boxes(np.ascontiguousarray(np.rot90(image, 2)))
+                # Upside down: the line classifier rescues big print only, so read the page turned over,
+                # and keep the surer reading (on a line or two the classifier alone is easily wrong).
+                turned = self._boxes(np.ascontiguousarray(np.rot90(image, 2)))
+                if self.layout.mean_score(turned) >= self.layout.mean_score(boxes):
+                    turns, boxes = 2, turned
             rows, cols = image.shape[:2]
             del image
         if not boxes:

@@ -9,12 +9,7 @@ while a file that really hangs is still stopped.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import selectors
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,9 +24,10 @@ from loaders.errors import (
     TooLargeError,
 )
 from loaders.limits import LoadLimits
+from loaders.sandbox import WorkerProcess, crash_error
 
 log = logging.getLogger(__name__)
-_WORKER = Path(__file__).with_name("pdf_worker.py")
+_WORKER = "pdf_worker.py"
 MAX_RESTARTS = 3
 """Pages that may time out in one file before the rest of it is given up."""
 
@@ -66,55 +62,6 @@ class PdfText:
         return [p for p in self.pages if p.state == "unreadable"]
 
 
-class _Worker:
-    """One worker process and a line reader over its stdout that can wait with a timeout."""
-
-    def __init__(self, request: dict[str, Any]) -> None:
-        env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "HOME")}
-        env["OMP_NUM_THREADS"] = env["OPENBLAS_NUM_THREADS"] = str(max(1, min(2, os.cpu_count() or 1)))
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", str(_WORKER)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps(request).encode() + b"\n")
-        self.proc.stdin.close()
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(self.proc.stdout, selectors.EVENT_READ)
-        self._buffer = b""
-        self._stderr: str | None = None
-
-    def next_event(self, timeout: float) -> dict[str, Any] | None:
-        """The next event, or None when the worker ended without one; TimeoutError past ``timeout``."""
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or not self._selector.select(left):
-                raise TimeoutError
-            chunk = os.read(self.proc.stdout.fileno(), 1 << 20)  # type: ignore[union-attr]
-            if not chunk:
-                return None
-            self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return json.loads(line)
-
-    def stop(self) -> str:
-        """End the worker (killed if still running); returns what it wrote to stderr."""
-        if self._stderr is None:
-            if self.proc.poll() is None:
-                self.proc.kill()
-            self.proc.wait()
-            self._selector.close()
-            self._stderr = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
-            for stream in (self.proc.stdout, self.proc.stderr):
-                if stream is not None:
-                    stream.close()
-        return self._stderr
-
-
 def extract_pdf(
     path: Path,
     *,
@@ -144,8 +91,8 @@ def extract_pdf(
     notes: list[str] = []
     log_records, first_record = 0, None
     while total is None or next_page < min(total, limits.max_pages):
-        worker = _Worker(
-            {**request, "first_page": next_page, "ocr_max_pages": limits.ocr_max_pages - ocr_pages}
+        worker = WorkerProcess(
+            _WORKER, {**request, "first_page": next_page, "ocr_max_pages": limits.ocr_max_pages - ocr_pages}
         )
         # Starting a worker and opening the file is not a page: it gets the file's floor.
         on_page, timeout = next_page + 1, max(limits.page_timeout_s, limits.timeout_s)
@@ -237,14 +184,15 @@ class _Crashed(Exception):
 
 def _once(path: Path, password: str | None, limits: LoadLimits, **request: Any) -> list[dict[str, Any]]:
     """The events of one short worker job (``mode`` "geometry" or "render") within the file's floor."""
-    worker = _Worker(
+    worker = WorkerProcess(
+        _WORKER,
         {
             "path": str(path),
             "password": password,
             "memory_bytes": limits.memory_bytes,
             "ocr_memory_bytes": limits.memory_bytes,
             **request,
-        }
+        },
     )
     events = []
     try:
@@ -312,13 +260,7 @@ def _give_up(pages: dict[int, PageResult], after: int, total: int, limits: LoadL
 
 
 def _crash_error(stderr: str, limits: LoadLimits) -> LoaderError:
-    out_of_memory = ("MemoryError", "failed to map segment", "Cannot allocate memory", "bad_alloc")
-    if any(marker in stderr for marker in out_of_memory):
-        return TooLargeError(
-            f"too large: parsing needed more than {limits.memory_bytes // 2**20} MiB of memory"
-        )
-    last = (stderr.strip().splitlines() or ["no output"])[-1][:200]
-    return NotReadablePdfError(f"not a readable PDF: the parser failed ({last})")
+    return crash_error(stderr, limits.memory_bytes, NotReadablePdfError, "PDF")
 
 
 def _error_for(code: str, detail: str) -> LoaderError:

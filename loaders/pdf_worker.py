@@ -22,12 +22,28 @@ files beside it that import no package of ours (``verdict.py``, ``ocr.py``, ``oc
 from __future__ import annotations
 
 import io
-import json
 import logging
 import sys
 import warnings
 from pathlib import Path
 from typing import Any
+
+
+def _runtime() -> Any:
+    """``worker_runtime.py``, loaded by its path: every worker starts here (see its docstring)."""
+    import importlib.util
+
+    name = "rag_worker_worker_runtime"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("worker_runtime.py"))
+        assert spec is not None and spec.loader is not None
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
+runtime = _runtime()
+sibling, Refused = runtime.sibling, runtime.Refused
 
 IMAGE, TEXT = 3, 1  # FPDF_PAGEOBJ_IMAGE, FPDF_PAGEOBJ_TEXT
 MAX_OBJECTS_LOOKED_AT = 20_000
@@ -45,30 +61,6 @@ class _CountingHandler(logging.Handler):
         self.count += 1
         if self.first is None:
             self.first = record.getMessage()[:200]
-
-
-def sibling(name: str) -> Any:
-    """A standard-library-only module beside this file, loaded by its path: the worker imports no
-    package of ours (the package would pull in far more than a parser needs)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        f"rag_worker_{name}", Path(__file__).with_name(f"{name}.py")
-    )
-    assert spec is not None and spec.loader is not None
-    if spec.name not in sys.modules:
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up there
-        spec.loader.exec_module(module)
-    return sys.modules[spec.name]
-
-
-class Refused(Exception):
-    """The whole file cannot be read: ``code`` and ``detail`` go back to the parent."""
-
-    def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(detail)
-        self.code, self.detail = code, detail
 
 
 class Engines:
@@ -233,18 +225,6 @@ def _page(index: int, state: str, extractor: str | None, text: str, reason: str 
     }
 
 
-def limit_self(memory_bytes: int, ocr_memory_bytes: int) -> None:
-    """Cap this process's address space and forbid core dumps, before any PDF byte is parsed.
-
-    The hard limit leaves room for OCR (ONNX Runtime maps ~2 GB of address space); parsing runs
-    under the lower soft limit, raised only while a page is being OCR'd (see ``_ocr_memory``).
-    """
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, max(memory_bytes, ocr_memory_bytes)))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
 def geometry(request: dict[str, Any], emit: Any) -> None:
     """For each page asked about: its size, and the rectangles of each of its passages."""
     import pypdfium2 as pdfium
@@ -337,29 +317,5 @@ def run(request: dict[str, Any], emit: Any) -> None:
     )
 
 
-def main() -> None:
-    request = json.loads(sys.stdin.readline())
-    limit_self(int(request["memory_bytes"]), int(request.get("ocr_memory_bytes", 0)))
-
-    def emit(event: dict[str, Any]) -> None:
-        sys.stdout.write(json.dumps(event) + "\n")
-        sys.stdout.flush()
-
-    try:
-        run(request, emit)
-    except Refused as refused:
-        emit({"event": "error", "code": refused.code, "detail": refused.detail})
-    except MemoryError:
-        emit({"event": "error", "code": "too_large", "detail": "parsing needed more memory than allowed"})
-    except RecursionError:
-        emit(
-            {
-                "event": "error",
-                "code": "not_readable_pdf",
-                "detail": "the file's structure is nested too deeply",
-            }
-        )
-
-
 if __name__ == "__main__":
-    main()
+    runtime.serve(run, unreadable="not_readable_pdf")

@@ -31,6 +31,7 @@ from rag_app.ingest.pipeline import (
     ProgressFn,
     collect_files,
 )
+from rag_app.ingest.sync import plan, register
 from rag_app.pages.view import PageView, view_of
 from rag_app.retrieval.rerank import Qwen3Reranker
 from rag_app.retrieval.results import SCORE_NAMES, RetrievalResult
@@ -241,6 +242,7 @@ class RagService:
         password: str | None,
         progress: ProgressFn | None,
         limits: LoadLimits | None,
+        on_outcome: Callable[[FileOutcome], None] | None = None,
     ) -> IngestReport:
         store = self.store
         store.check_model(
@@ -255,8 +257,40 @@ class RagService:
             limits=limits,
             ocr=self.settings.ocr,
             progress=progress,
+            on_outcome=on_outcome,
         )
         return pipeline.run(files)
+
+    def sync(
+        self,
+        folders: Sequence[str | Path],
+        *,
+        progress: ProgressFn | None = None,
+        on_outcome: Callable[[FileOutcome], None] | None = None,
+    ) -> IngestReport:
+        """Make the store hold exactly each folder's current files: new files indexed, changed ones
+        replaced, deleted ones removed (only those that came from that folder), each reported.
+
+        Removals come first, so a renamed file is indexed under its new name rather than skipped as a
+        twin of its old one. Every file is committed on its own: a sync stopped at any moment (even
+        killed) leaves whole files only, and the next sync finishes the job. ``on_outcome`` hears of
+        each file as soon as it ends.
+        """
+        synced = [register(Path(self.settings.store_dir), Path(folder)) for folder in folders]
+        ledger = self.store.list_files()
+        plans = [plan(folder, ledger) for folder in synced]
+        removed = []
+        for source in (source for folder_plan in plans for source in folder_plan.gone):
+            if self.store.delete_file(source):
+                removed.append(FileOutcome(source, "removed", reason="deleted from the folder"))
+                if on_outcome is not None:
+                    on_outcome(removed[-1])
+        files = [item for folder_plan in plans for item in folder_plan.files]
+        report = IngestReport()
+        if files:
+            report = self._ingest(files, password=None, progress=progress, limits=None, on_outcome=on_outcome)
+        report.outcomes[:0] = removed
+        return report
 
     def delete(self, source: str) -> int:
         """Remove a document; returns how many of its chunks went (0: no such document)."""

@@ -25,6 +25,7 @@ def documents_to_passages(documents: list[Document]) -> list[Passage]:
             page=d.metadata.get("page"),
             chunk_id=d.metadata.get("chunk_id", d.id or ""),
             extractor=d.metadata.get("extractor"),
+            location=d.metadata.get("location"),
         )
         for i, d in enumerate(documents, start=1)
     ]

@@ -17,6 +17,8 @@ class Citation:
     chunk_id: str
     attributed: bool = False
     """True when the sentence cited nothing and the passage that supports it was found by the check."""
+    location: str | None = None
+    """Where in its file the passage stands (see ``Passage.location``)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -40,5 +42,7 @@ def citations_for(checks: Sequence[Any], passages: Sequence[Passage]) -> list[Ci
         for number in numbers:
             if number in by_rank and number not in out:
                 p = by_rank[number]
-                out[number] = Citation(number, p.source, p.page, p.chunk_id, attributed=not check.cited)
+                out[number] = Citation(
+                    number, p.source, p.page, p.chunk_id, attributed=not check.cited, location=p.location
+                )
     return list(out.values())

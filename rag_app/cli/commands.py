@@ -91,6 +91,7 @@ def _print_passages(result) -> None:
 
     for p in result.passages:
         page = f" p.{p.page}" if p.page else ""
+        page += f" ({p.location})" if p.location else ""
         mark = "relevant" if p.relevant else "weak"
         cosine = (
             f"{p.score:.3f}" if result.evidence == "dense" else f"{p.score:.3f} (cosine not meaningful here)"

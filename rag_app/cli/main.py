@@ -1,4 +1,4 @@
-"""`rag-app`: ingest, query, ask, list, delete, info, verify and serve from the command line."""
+"""`rag-app`: ingest, sync, watch, query, ask, list, delete, info, verify and serve from the command line."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from rag_app.cli.commands import (
 )
 from rag_app.cli.parser import EXIT_ERROR, build_parser
 from rag_app.cli.serve import cmd_serve
+from rag_app.cli.sync import cmd_sync, cmd_watch
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 _COMMANDS = {
     "ingest": cmd_ingest,
+    "sync": cmd_sync,
+    "watch": cmd_watch,
     "query": cmd_query,
     "ask": cmd_ask,
     "list": cmd_list,

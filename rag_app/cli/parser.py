@@ -34,7 +34,7 @@ def _common(parser: argparse.ArgumentParser, *, store_required: bool = True) -> 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rag-app", description="Ask questions of your PDFs and text files.")
+    parser = argparse.ArgumentParser(prog="rag-app", description="Ask questions of your documents.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="index files or folders")
@@ -49,6 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="do not OCR scanned pages (OCR is slow on a CPU: ~10-30 s a page)",
     )
+
+    for name, help_text in (
+        ("sync", "make the store hold exactly these folders' current files (add, replace, remove)"),
+        ("watch", "sync, then keep syncing as the folders change (Ctrl-C to stop)"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        _common(p)
+        p.add_argument("folders", nargs="+", metavar="FOLDER")
 
     for name, help_text in (
         ("query", "show the passages that match a question"),
@@ -93,7 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--library",
-        help="a knowledge base built with `rag-app ingest`, searched by everyone, written by no one",
+        help="a knowledge base built with `rag-app ingest` or `sync`, searched by everyone, written by no one",
+    )
+    p.add_argument(
+        "--watch",
+        metavar="FOLDER",
+        action="append",
+        help="keep the --library store in step with FOLDER while serving (repeatable)",
     )
     p.add_argument(
         "--allow-public-without-auth",

@@ -64,6 +64,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     quiet_libraries(args.verbose)
     prepare_server_process()
     library = Path(args.library) if args.library else None
+    if args.watch and library is None:
+        print(
+            "error: --watch FOLDER needs --library STORE, the store the folder is synced into",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    stop_watching = threading.Event()
+    if args.watch:
+        from rag_app.sharing.serve import keep_library_in_step
+
+        print(f"syncing {', '.join(args.watch)} into the library {library} …", file=sys.stderr)
+        keep_library_in_step(settings, library, [Path(f) for f in args.watch], stop_watching)
     per_person = accounts is not None or public
     app_service = service_provider(settings, per_person=per_person, library=library)
     if not per_person:
@@ -95,4 +107,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         demo.block_thread()
     except KeyboardInterrupt:
         demo.close()
+    finally:
+        stop_watching.set()
     return EXIT_OK

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from langchain_core.documents import Document
 
 from rag_app.embeddings.tokens import TokenCounter
-from rag_app.ingest.tables import Block, split_blocks, table_chunks
+from rag_app.ingest.tables import Block, pack_rows, split_blocks, table_chunks
 from rag_app.store.ids import chunk_id
 from rag_app.text.sentences import CLAUSE_END, SENTENCE_END, split_by
 
@@ -282,15 +282,44 @@ def page_pieces(
 
 def context_of(metadata: dict) -> str:
     """What is embedded and indexed ahead of a chunk's text, but never shown: the document's title
-    and the page's section heading, where the loader found them (a page seldom names its document)."""
+    and the section's heading path (or the page's heading), where the loader found them (a page seldom
+    names its document)."""
     parts = [metadata.get("title"), metadata.get("heading")]
     return " — ".join(dict.fromkeys(p for p in parts if p))
+
+
+def sheet_pieces(
+    doc: Document, count: TokenCounter, config: ChunkingConfig
+) -> list[tuple[str, int, str | None]] | None:
+    """(text, offset, location) of each chunk of a spreadsheet's table: whole rows under its header row,
+    located by sheet and row range ("sheet Sales, rows 2-40"); None when the lines and row numbers
+    the loader gave do not match (then it is chunked as prose)."""
+    header = doc.metadata.get("table_header") or ""
+    numbers = doc.metadata["row_numbers"]
+    lines = doc.page_content.split("\n")
+    rows = lines[1:] if header else lines
+    if len(rows) != len(numbers) or (header and lines[0] != header):
+        return None
+    offsets, cursor = [], len(lines[0]) + 1 if header else 0
+    for row in rows:
+        offsets.append(cursor)
+        cursor += len(row) + 1
+    budget = max(1, config.max_tokens - (count([header])[0] if header else 0))
+    where = doc.metadata.get("location")
+    pieces = []
+    for group in pack_rows(count(rows), budget):
+        first, last = numbers[group[0]], numbers[group[-1]]
+        span = f"row {first}" if first == last else f"rows {first}-{last}"
+        text = "\n".join([header, *(rows[k] for k in group)] if header else [rows[k] for k in group])
+        pieces.append((text, offsets[group[0]], f"{where}, {span}" if where else span))
+    return pieces
 
 
 def chunk_documents(
     documents: Iterable[Document], count: TokenCounter, config: ChunkingConfig
 ) -> list[Document]:
-    """Chunk each page-document; chunks never cross pages so each keeps one page number."""
+    """Chunk each page-document; chunks never cross pages (or sections) so each keeps one page number
+    and one location. Offsets are the section's in its file (``offset``) plus the chunk's in it."""
     out = []
     carried: dict[str, str] = {}  # source -> header of the table its last page ended with
     for doc in documents:
@@ -300,18 +329,26 @@ def chunk_documents(
         if context:  # the context is embedded with every chunk: leave room for it in the model's limit
             room = max(32, config.max_tokens - count([context])[0] - 1)
             fitted = replace(config, max_tokens=room, overlap_tokens=min(config.overlap_tokens, room // 4))
-        pieces, carried[source] = page_pieces(doc.page_content, count, fitted, carried.get(source, ""))
-        for index, (piece, start) in enumerate(pieces):
+        located = sheet_pieces(doc, count, fitted) if "row_numbers" in doc.metadata else None
+        if located is None:
+            pieces, carried[source] = page_pieces(doc.page_content, count, fitted, carried.get(source, ""))
+            located = [(piece, start, doc.metadata.get("location")) for piece, start in pieces]
+        offset = int(doc.metadata.get("offset") or 0)
+        for index, (piece, start, location) in enumerate(located):
             meta = {
                 "source": source,
                 "page": doc.metadata.get("page"),
                 "sha256": doc.metadata.get("sha256", ""),
-                "start_index": start,
+                "start_index": offset + start,
                 "chunk_index": index,
                 "extractor": doc.metadata.get("extractor"),
             }
+            if location:
+                meta["location"] = location
+            if doc.metadata.get("file_type"):
+                meta["file_type"] = doc.metadata["file_type"]
             if context:
                 meta["context"] = context
-            meta["chunk_id"] = chunk_id(meta["sha256"], meta["page"], start, piece)
+            meta["chunk_id"] = chunk_id(meta["sha256"], meta["page"], meta["start_index"], piece)
             out.append(Document(page_content=piece, metadata=meta, id=meta["chunk_id"]))
     return out

@@ -28,7 +28,7 @@ from rag_app.store.records import indexed_text
 ProgressFn = Callable[[float, str], None]
 """Called as ``progress(fraction_done, description)``."""
 
-Status = Literal["indexed", "skipped", "rejected"]
+Status = Literal["indexed", "skipped", "rejected", "removed"]
 STAGES = ("hash", "load", "chunk", "embed", "store")
 
 if TYPE_CHECKING:
@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class FileOutcome:
-    """What happened to one file: exactly one of indexed, skipped or rejected."""
+    """What happened to one file: exactly one of indexed, skipped or rejected (or, in a folder sync,
+    removed: the folder no longer has it)."""
 
     source: str
     status: Status
@@ -48,10 +49,12 @@ class FileOutcome:
     """Pages read by each engine (pdfium, pypdf, pdfminer, ocr)."""
     unreadable_pages: list[list[Any]] = field(default_factory=list)
     """[page, reason] of each page that could not be read (the rest of the file is indexed)."""
+    page_unit: str = "page"
+    """What the file's pages are: "page", or "slide" for a presentation."""
 
     def line(self) -> str:
         if self.status == "indexed":
-            where = f" from {_count(self.pages, 'page')}" if self.pages else ""
+            where = f" from {_count(self.pages, self.page_unit)}" if self.pages else ""
             engines = ", ".join(
                 f"{name} {n}" if len(self.extractors) > 1 else name for name, n in self.extractors.items()
             )
@@ -92,6 +95,8 @@ class IngestReport:
 class InputFile:
     path: Path
     source: str  # the name shown to people and used to recognise re-uploads
+    origin: str | None = None
+    """The synced folder the file belongs to (its key in the store's sync record); None otherwise."""
 
 
 def collect_files(paths: Iterable[str | Path]) -> tuple[list[InputFile], list[FileOutcome]]:
@@ -140,7 +145,9 @@ class IngestPipeline:
         limits: LoadLimits | None = None,
         ocr: bool = True,
         progress: ProgressFn | None = None,
+        on_outcome: Callable[[FileOutcome], None] | None = None,
     ) -> None:
+        """``on_outcome`` hears of each file as soon as it ends (committed, skipped or rejected)."""
         self.store = store
         self.embeddings = embeddings
         self.counter = counter
@@ -149,6 +156,7 @@ class IngestPipeline:
         self.limits = limits or LoadLimits()
         self.ocr = ocr
         self.progress = progress
+        self.on_outcome = on_outcome
         self._server_down: str | None = None
 
     def run(self, files: Sequence[InputFile]) -> IngestReport:
@@ -171,6 +179,8 @@ class IngestPipeline:
                 for stage, seconds in prepared.seconds.items():
                     report.seconds[stage] += seconds
                 report.outcomes.append(outcome)
+                if self.on_outcome is not None:
+                    self.on_outcome(outcome)
                 self._tell((number + 1) / total, f"{item.source}: {outcome.line()}")
         return report
 
@@ -275,12 +285,15 @@ class IngestPipeline:
             reason="; ".join(["replaced the earlier version"] * replacing + first.get("notes", [])),
             extractors=first.get("extractors", {}),
             unreadable_pages=first.get("unreadable_pages", []),
+            page_unit=first.get("page_unit", "page"),
         )
         info = {
             "file_type": first.get("file_type"),
             "extractors": outcome.extractors,
             "unreadable_pages": outcome.unreadable_pages,
         }
+        if item.origin is not None:  # committed with the file's chunks: a sync knows what it owns
+            info["origin"] = item.origin
         self.store.keep_original(prepared.sha256, item.path)
         self.store.add_file(item.source, prepared.sha256, chunks, vectors, info=info)
         prepared.seconds["store"] = time.perf_counter() - started

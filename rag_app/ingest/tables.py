@@ -121,19 +121,27 @@ def table_chunks(text: str, block: Block, header: str, count, max_tokens: int) -
             starts.append(cursor)
         cursor += len(line) + 1
     budget = max(1, max_tokens - (count([header])[0] if header else 0))
-    sizes = count(rows)
-    chunks: list[tuple[str, int]] = []
+    return [
+        _table_chunk(header, [rows[k] for k in group], starts[group[0]])
+        for group in pack_rows(count(rows), budget)
+    ]
+
+
+def pack_rows(sizes: list[int], budget: int) -> list[list[int]]:
+    """Consecutive rows, by index, packed greedily into groups of at most ``budget`` tokens (a row larger
+    than that on its own is a group by itself): how every table is cut, PDF, spreadsheet or CSV."""
+    groups: list[list[int]] = []
     current: list[int] = []
     used = 0
     for index, size in enumerate(sizes):
         if current and used + size > budget:
-            chunks.append(_table_chunk(header, [rows[k] for k in current], starts[current[0]]))
+            groups.append(current)
             current, used = [], 0
         current.append(index)
         used += size
     if current:
-        chunks.append(_table_chunk(header, [rows[k] for k in current], starts[current[0]]))
-    return chunks
+        groups.append(current)
+    return groups
 
 
 def _table_chunk(header: str, rows: list[str], start: int) -> tuple[str, int]:

@@ -1,8 +1,8 @@
 """The page viewer: a passage shown where it stands in the original document.
 
 PDF pages are drawn by PDFium in the sandboxed worker and the passage's rectangles (found at ingest
-time) are painted over them; a text or Markdown passage is shown marked within its surrounding text,
-escaped. The original comes from the store, found by the content hash of the passage's file.
+time) are painted over them; a text, Markdown or CSV passage is shown marked within its surrounding
+text, escaped; a passage of any other format (Office, EPUB, HTML, images) is shown as it was read. The original comes from the store, found by the content hash of the passage's file.
 """
 
 from __future__ import annotations
@@ -52,8 +52,13 @@ def view_of(chunk: Document, store: Any, page: int | None, zoom: float) -> PageV
     original = store.original(meta.get("sha256", ""))
     if original is None:
         raise ValueError(f"the original of {source} is not kept (it was indexed before originals were kept)")
-    if meta.get("page") is None:
+    file_type = meta.get("file_type", "pdf" if meta.get("page") is not None else "text")
+    if file_type in ("text", "markdown", "csv"):
         return PageView(source, None, None, excerpt=_excerpt(original.read_bytes(), meta, chunk.page_content))
+    if file_type != "pdf":  # Office files, EPUB, HTML, images: the passage as it was read, not re-parsed here
+        return PageView(
+            source, meta.get("page"), None, excerpt=Excerpt("", chunk.page_content, "", False, False)
+        )
     wanted = page or meta["page"]
     try:
         image = render_page(original, wanted, scale=BASE_SCALE * max(0.25, min(zoom, 4.0)))

@@ -32,6 +32,10 @@ class Passage:
     """PDF passages: the page's width and height in points."""
     highlights: list[list[float]] | None = None
     """PDF passages: rectangles [x0, y0, x1, y1] in points (origin bottom-left) covering the passage."""
+    location: str | None = None
+    """Where the passage stands, for a person to follow: a heading path ("Budget > 2024 > Travel"), a
+    slide ("slide 3: Roadmap"), a sheet and its rows ("sheet Sales, rows 2-40"), a chapter; None where
+    the page number says it all."""
     relevant: bool = False
     """At or above the relevance line: by its cosine where the model reads the question, by the share
     of the question's words it holds where the model cannot (``RetrievalResult.evidence``)."""

@@ -38,6 +38,7 @@ class RagRetriever(BaseRetriever):
                     "rank": p.rank,
                     "source": p.source,
                     "page": p.page,
+                    "location": p.location,
                     "chunk_id": p.chunk_id,
                     "extractor": p.extractor,
                     "rank_score": p.rank_score,

@@ -121,6 +121,7 @@ class Searcher:
                     LIBRARY if item.collection == 1 else None,
                     meta.get("page_size"),
                     meta.get("highlights"),
+                    meta.get("location"),
                 )
             )
         scores = [p.rank_score for p in passages if p.rank_score is not None]

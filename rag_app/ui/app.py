@@ -145,7 +145,7 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio injects progress through this default
     ) -> tuple[Any, ...]:
         if not files:
-            raise gr.Error("Choose one or more PDF, text or Markdown files first.")
+            raise gr.Error("Choose one or more files first.")
         base = kb(request)
         inputs = [InputFile(Path(f), Path(f).name) for f in files]
         report = base.ingest_uploads(
@@ -210,10 +210,11 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
                 with gr.Accordion("Raw result (JSON)", open=False):
                     raw = gr.JSON(label="result")
         with gr.Tab("Documents"):
+            # No file_types filter: Gradio's checks only the name and drops the rest unseen; every file
+            # reaches the server, whose loaders sniff the bytes, and gets its line in the upload report.
             files = gr.File(
-                label="PDF, text or Markdown files",
+                label="PDF, Word, PowerPoint, Excel, CSV, HTML, EPUB, ODT, Markdown, text or image files",
                 file_count="multiple",
-                file_types=[".pdf", ".txt", ".md"],
                 elem_id="upload",
             )
             password = gr.Textbox(label="Password for protected PDFs (optional)", type="password")

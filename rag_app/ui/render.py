@@ -51,6 +51,7 @@ def render_passages(result: RetrievalResult) -> str:
     for p in result.passages:
         colour = GREEN if p.relevant else AMBER
         page = f", page {p.page}" if p.page else ""
+        page += f" · {html.escape(p.location)}" if p.location else ""
         page += " · <i>library</i>" if p.collection else ""
         cosine = (
             f"cosine <b>{p.score:.3f}</b>"
@@ -107,6 +108,7 @@ def render_answer(answer: Answer) -> str:
         sources = [
             f"\\[{c.number}\\] {safe_text(str(c.source))}"
             + (f", p. {c.page}" if c.page else "")
+            + (f", {safe_text(c.location)}" if c.location else "")
             + (" (matched)" if c.attributed else "")
             for c in answer.citations
         ]

@@ -4,7 +4,14 @@ import codecs
 
 import pytest
 
-from loaders import EmptyDocumentError, LoadLimits, TooLargeError, UnsupportedTypeError, load
+from loaders import (
+    EmptyDocumentError,
+    LoadLimits,
+    NotReadableDocumentError,
+    TooLargeError,
+    UnsupportedTypeError,
+    load,
+)
 
 
 def write(tmp_path, name, data: bytes):
@@ -48,8 +55,10 @@ def test_type_comes_from_bytes_not_name(tmp_path, pdf_fixtures):
     assert load(renamed_pdf)[0].metadata["file_type"] == "pdf"
     with pytest.raises(UnsupportedTypeError, match="ELF executable"):
         load(write(tmp_path, "report.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 200))
-    with pytest.raises(UnsupportedTypeError, match="PNG"):
+    with pytest.raises(NotReadableDocumentError, match="not a readable image"):  # a PNG, but a broken one
         load(write(tmp_path, "x.md", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100))
+    with pytest.raises(UnsupportedTypeError, match="GIF image"):
+        load(write(tmp_path, "x.png", b"GIF89a" + b"\x00" * 100))
 
 
 def test_empty_and_whitespace_files(tmp_path):

@@ -32,6 +32,7 @@ RUNTIME_ONLY = {
     "cryptography": "pypdf needs it to open AES-encrypted PDFs",
     "onnxruntime": "rapidocr runs its models on it",
     "milvus-lite": "pymilvus runs Milvus Lite from it for a ./file.db URI",
+    "defusedxml": "openpyxl parses spreadsheets' XML through it when it is installed",
 }
 # Imported only where present, never required.
 OPTIONAL_IMPORTS = {"flash_attn": "used for Qwen3 on CUDA when installed"}

@@ -10,7 +10,7 @@ import numpy as np
 from rag_app.answer.citations import Citation
 from rag_app.answer.pipeline import Answer
 from rag_app.ingest.pipeline import FileOutcome, IngestReport, InputFile
-from rag_app.pages.view import PageView
+from rag_app.pages.view import Excerpt, PageView
 from rag_app.retrieval.results import Passage, RetrievalResult, ambiguity_verdict
 from rag_app.retrieval.thresholds import MINILM
 from rag_app.settings import Settings
@@ -103,6 +103,4 @@ class FakeKnowledgeBase:
         self.calls.append(("page_view", chunk_id))
         if chunk_id not in ("c1", "c2"):
             raise ValueError("that passage is not in your documents")
-        return PageView(
-            "notes.md", None, None, html="<div class='text-view'>before <mark>Passage two</mark></div>"
-        )
+        return PageView("notes.md", None, None, excerpt=Excerpt("before ", "Passage two", "", False, False))

@@ -56,6 +56,17 @@ def test_upload_goes_through_the_service(app, tmp_path):
     assert ("ingest_uploads", ["note.txt"]) in service.calls
 
 
+def test_every_file_of_a_mixed_batch_reaches_the_service_whatever_its_name(app, tmp_path):
+    """No file-type filter in the browser: unsupported files get their line in the report too."""
+    service, client = app
+    names = ["minutes.docx", "tool.exe", "photo.gif", "page.html"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    outcomes, *_ = client.predict([handle_file(str(tmp_path / n)) for n in names], "", api_name="/upload")
+    assert [row[0] for row in outcomes["data"]] == names
+    assert ("ingest_uploads", names) in service.calls
+
+
 def test_delete_removes_the_document_and_refuses_an_unknown_one(app):
     service, client = app
     docs, _summary, _ = client.predict("guide.pdf", api_name="/delete")
