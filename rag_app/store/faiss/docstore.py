@@ -110,12 +110,6 @@ class Docstore:
     def set_meta(self, key: str, value: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
-    def reserve_fids(self, n: int) -> int:
-        """First of ``n`` new vector ids; ids are never reused, so a stale reader never mixes two texts."""
-        first = int(self.meta("next_fid", "0"))
-        self.set_meta("next_fid", str(first + n))
-        return first
-
     # ---- segments and dead vectors --------------------------------------------------------
 
     def segments(self) -> list[SegmentRow]:
@@ -145,22 +139,12 @@ class Docstore:
             out.setdefault(segment, []).append(fid)
         return out
 
-    def fids_in_segment(self, segment: int) -> list[int]:
-        return [
-            row[0]
-            for row in self._db.execute("SELECT fid FROM records WHERE segment = ? ORDER BY fid", (segment,))
-        ]
-
     def segment_of(self, fids: Iterable[int]) -> dict[int, int]:
         return self._in(
             "SELECT fid, segment FROM records WHERE fid IN ({})", list(fids), lambda r: (r[0], r[1])
         )
 
     # ---- records and references -----------------------------------------------------------
-
-    def fid_for_text(self, text_key: str) -> int | None:
-        row = self._db.execute("SELECT fid FROM records WHERE text_key = ?", (text_key,)).fetchone()
-        return row[0] if row else None
 
     def fid_for_chunk(self, chunk_id: str) -> int | None:
         row = self._db.execute(
@@ -171,12 +155,6 @@ class Docstore:
     def last_ref(self) -> int:
         """Row number of the newest reference: refs added later have larger ones."""
         return int(self._db.execute("SELECT coalesce(max(rowid), 0) FROM refs").fetchone()[0])
-
-    def chunk_ids_of(self, source: str) -> list[str]:
-        return [
-            r[0]
-            for r in self._db.execute("SELECT chunk_id FROM refs WHERE source = ? ORDER BY rowid", (source,))
-        ]
 
     def fids_for_texts(self, text_keys: Sequence[str]) -> dict[str, int]:
         return self._in(
