@@ -55,16 +55,25 @@ class SegmentRow:
 
 
 class Docstore:
-    """One SQLite connection, used under the owning store's lock (so it may cross threads)."""
+    """One SQLite connection, used by one thread at a time (it may pass between threads).
 
-    def __init__(self, path: Path) -> None:
+    The store keeps one for its writer, used only under the writer lock, and lends readers
+    connections of their own opened with ``read_only``: a reader sharing the writer's connection
+    would see the writer's uncommitted rows.
+    """
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")  # a commit reported is a commit on disk
             self._db.execute("PRAGMA journal_size_limit=4194304")  # the WAL shrinks back after checkpoints
+            # On a store that exists this changes nothing and takes no lock; on one being created by
+            # another process meanwhile it makes sure the tables are there.
             self._db.executescript(SCHEMA)
+            if read_only:
+                self._db.execute("PRAGMA query_only=ON")  # so a reader never asks for the write lock
         except sqlite3.OperationalError as exc:
             if "fts5" in str(exc):
                 raise StoreError(
@@ -93,11 +102,19 @@ class Docstore:
             raise
         self._db.execute("COMMIT")
 
-    def data_version(self) -> int:
-        """Changes when another connection (another process) commits: a cheap staleness check."""
-        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """One read transaction: every query inside sees the same commit, the last one before its first
+        query. In WAL mode it neither waits for a writer nor holds one up."""
+        self._db.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            if self._db.in_transaction:  # a failed query may have ended it already
+                self._db.execute("COMMIT")  # it only read: nothing to keep or undo
 
     def generation(self) -> int:
+        """Bumped by every transaction that changes what a reader could see."""
         return int(self.meta("generation", "0"))
 
     def bump_generation(self) -> None:
