@@ -1,8 +1,8 @@
 """Texts, per-file ledger, chunk references and the BM25 lexicon, in one SQLite database (WAL).
 
 Every change is one transaction that touches only the rows it changes, so an upload costs the
-same whatever the store already holds; readers in other processes keep reading while a writer
-commits. JSON, never pickle, for anything structured.
+same whatever the store already holds; readers (each on a connection of its own, in this process
+or another) keep reading while a writer commits. JSON, never pickle, for anything structured.
 """
 
 from __future__ import annotations
