@@ -55,6 +55,7 @@ bench: $(STAMP) $(EMBED_VENV)/.installed
 	$(BIN)/python benchmarks/eval_answers.py
 	$(BIN)/python benchmarks/ocr_accuracy.py
 	$(BIN)/python benchmarks/store_growth.py
+	$(BIN)/python benchmarks/read_while_writing.py
 	$(BIN)/python benchmarks/page_viewer.py
 	$(BIN)/python benchmarks/load_test.py
 	$(BIN)/python benchmarks/scale_out.py

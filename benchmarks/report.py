@@ -17,6 +17,7 @@ ORDER = [
     "embed_throughput",
     "search_latency",
     "store_growth",
+    "read_while_writing",
     "page_viewer",
     "load_test",
     "scale_out",

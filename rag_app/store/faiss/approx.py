@@ -25,8 +25,8 @@ def gpu_count() -> int:
 @dataclass
 class Snapshot:
     index: faiss.Index
-    segments: frozenset[int]
-    """Ids of the segments whose vectors the copy holds."""
+    segments: frozenset[str]
+    """File names of the segments whose vectors the copy holds (names, unlike ids, are never reused)."""
     rows: int
     hnsw: bool
 
@@ -55,7 +55,7 @@ class DerivedIndex:
         return self._current
 
     def refresh(
-        self, snapshot: Callable[[], tuple[frozenset[int], np.ndarray, np.ndarray]], live_rows: int
+        self, snapshot: Callable[[], tuple[frozenset[str], np.ndarray, np.ndarray]], live_rows: int
     ) -> None:
         """Start a background build when there is no copy yet or it covers under 90% of the live rows."""
         current = self._current
@@ -67,12 +67,12 @@ class DerivedIndex:
             self._building = True
         threading.Thread(target=self._build, args=(snapshot,), name="derived-index", daemon=True).start()
 
-    def build_now(self, snapshot: Callable[[], tuple[frozenset[int], np.ndarray, np.ndarray]]) -> None:
+    def build_now(self, snapshot: Callable[[], tuple[frozenset[str], np.ndarray, np.ndarray]]) -> None:
         with self._lock:
             self._building = True
         self._build(snapshot)
 
-    def _build(self, snapshot: Callable[[], tuple[frozenset[int], np.ndarray, np.ndarray]]) -> None:
+    def _build(self, snapshot: Callable[[], tuple[frozenset[str], np.ndarray, np.ndarray]]) -> None:
         try:
             segments, fids, vectors = snapshot()
             if gpu_count() > 0:

@@ -1,8 +1,8 @@
 """Texts, per-file ledger, chunk references and the BM25 lexicon, in one SQLite database (WAL).
 
 Every change is one transaction that touches only the rows it changes, so an upload costs the
-same whatever the store already holds; readers in other processes keep reading while a writer
-commits. JSON, never pickle, for anything structured.
+same whatever the store already holds; readers (each on a connection of its own, in this process
+or another) keep reading while a writer commits. JSON, never pickle, for anything structured.
 """
 
 from __future__ import annotations
@@ -55,16 +55,25 @@ class SegmentRow:
 
 
 class Docstore:
-    """One SQLite connection, used under the owning store's lock (so it may cross threads)."""
+    """One SQLite connection, used by one thread at a time (it may pass between threads).
 
-    def __init__(self, path: Path) -> None:
+    The store keeps one for its writer, used only under the writer lock, and lends readers
+    connections of their own opened with ``read_only``: a reader sharing the writer's connection
+    would see the writer's uncommitted rows.
+    """
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")  # a commit reported is a commit on disk
             self._db.execute("PRAGMA journal_size_limit=4194304")  # the WAL shrinks back after checkpoints
+            # On a store that exists this changes nothing and takes no lock; on one being created by
+            # another process meanwhile it makes sure the tables are there.
             self._db.executescript(SCHEMA)
+            if read_only:
+                self._db.execute("PRAGMA query_only=ON")  # so a reader never asks for the write lock
         except sqlite3.OperationalError as exc:
             if "fts5" in str(exc):
                 raise StoreError(
@@ -93,11 +102,19 @@ class Docstore:
             raise
         self._db.execute("COMMIT")
 
-    def data_version(self) -> int:
-        """Changes when another connection (another process) commits: a cheap staleness check."""
-        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """One read transaction: every query inside sees the same commit, the last one before its first
+        query. In WAL mode it neither waits for a writer nor holds one up."""
+        self._db.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            if self._db.in_transaction:  # a failed query may have ended it already
+                self._db.execute("COMMIT")  # it only read: nothing to keep or undo
 
     def generation(self) -> int:
+        """Bumped by every transaction that changes what a reader could see."""
         return int(self.meta("generation", "0"))
 
     def bump_generation(self) -> None:
@@ -109,12 +126,6 @@ class Docstore:
 
     def set_meta(self, key: str, value: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
-
-    def reserve_fids(self, n: int) -> int:
-        """First of ``n`` new vector ids; ids are never reused, so a stale reader never mixes two texts."""
-        first = int(self.meta("next_fid", "0"))
-        self.set_meta("next_fid", str(first + n))
-        return first
 
     # ---- segments and dead vectors --------------------------------------------------------
 
@@ -145,22 +156,12 @@ class Docstore:
             out.setdefault(segment, []).append(fid)
         return out
 
-    def fids_in_segment(self, segment: int) -> list[int]:
-        return [
-            row[0]
-            for row in self._db.execute("SELECT fid FROM records WHERE segment = ? ORDER BY fid", (segment,))
-        ]
-
     def segment_of(self, fids: Iterable[int]) -> dict[int, int]:
         return self._in(
             "SELECT fid, segment FROM records WHERE fid IN ({})", list(fids), lambda r: (r[0], r[1])
         )
 
     # ---- records and references -----------------------------------------------------------
-
-    def fid_for_text(self, text_key: str) -> int | None:
-        row = self._db.execute("SELECT fid FROM records WHERE text_key = ?", (text_key,)).fetchone()
-        return row[0] if row else None
 
     def fid_for_chunk(self, chunk_id: str) -> int | None:
         row = self._db.execute(
@@ -171,12 +172,6 @@ class Docstore:
     def last_ref(self) -> int:
         """Row number of the newest reference: refs added later have larger ones."""
         return int(self._db.execute("SELECT coalesce(max(rowid), 0) FROM refs").fetchone()[0])
-
-    def chunk_ids_of(self, source: str) -> list[str]:
-        return [
-            r[0]
-            for r in self._db.execute("SELECT chunk_id FROM refs WHERE source = ? ORDER BY rowid", (source,))
-        ]
 
     def fids_for_texts(self, text_keys: Sequence[str]) -> dict[str, int]:
         return self._in(

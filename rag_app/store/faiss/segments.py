@@ -36,27 +36,32 @@ class CompactionPolicy:
     has at most ``fan_in`` segments per size class."""
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)  # compared by identity: it holds arrays
 class Segment:
-    """One open segment and the ids in it that are dead."""
+    """One open segment and the ids in it that are dead.
+
+    Never changed once made: readers may be searching it while a writer moves on, so a new set of
+    dead ids makes a new ``Segment`` over the same open (memory-mapped) index (``with_dead``).
+    """
 
     row: SegmentRow
     index: faiss.Index
     dead: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     params: faiss.SearchParameters | None = None
+    """Masks the dead ids; the selector must outlive every search, since FAISS keeps only a pointer."""
 
     @property
     def live(self) -> int:
         return self.row.rows - len(self.dead)
 
-    def set_dead(self, dead: np.ndarray) -> None:
-        self.dead = np.asarray(dead, dtype=np.int64)
-        # The selector must outlive the search call: FAISS keeps only a pointer to it.
-        self.params = (
-            faiss.SearchParameters(sel=faiss.IDSelectorNot(faiss.IDSelectorBatch(self.dead)))
-            if len(self.dead)
+    def with_dead(self, dead: np.ndarray) -> Segment:
+        dead = np.asarray(dead, dtype=np.int64)
+        params = (
+            faiss.SearchParameters(sel=faiss.IDSelectorNot(faiss.IDSelectorBatch(dead)))
+            if len(dead)
             else None
         )
+        return Segment(self.row, self.index, dead, params)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         k = min(k, self.live)
@@ -125,11 +130,15 @@ class SegmentFiles:
             )
         return Segment(row, index)
 
-    def verify(self, row: SegmentRow) -> bool:
+    def verify(self, row: SegmentRow) -> bool | None:
+        """Whether the segment's file matches its checksum; None when there is no such file."""
         digest = hashlib.sha256()
-        with (self.folder / row.name).open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 22), b""):
-                digest.update(block)
+        try:
+            with (self.folder / row.name).open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 22), b""):
+                    digest.update(block)
+        except FileNotFoundError:
+            return None
         return digest.hexdigest() == row.sha256
 
     def remove(self, names: list[str]) -> None:

@@ -39,9 +39,9 @@ def test_large_stores_are_sampled_not_copied(monkeypatch):
     read: list[int] = []
     original = store._vectors
 
-    def counting(fids):
+    def counting(view, fids):
         read.append(len(fids))
-        return original(fids)
+        return original(view, fids)
 
     monkeypatch.setattr(store, "_vectors", counting)
     report = check_health(store)

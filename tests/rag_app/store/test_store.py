@@ -57,6 +57,14 @@ def test_verify_finds_a_flipped_byte(tmp_path):
     assert store.verify_checksums() == [f"segment {segment.name}: checksum mismatch"]
 
 
+def test_verify_reports_a_missing_segment_file(tmp_path):
+    store = open_store(tmp_path / "s")
+    add(store, "a.txt", ["text here"])
+    segment = next((tmp_path / "s" / "segments").glob("seg-*.faiss"))
+    segment.unlink()
+    assert store.verify_checksums() == [f"segment {segment.name}: file missing"]
+
+
 class _Boom:
     def __reduce__(self):
         import os
