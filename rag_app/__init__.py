@@ -19,7 +19,7 @@ _EXPORTS = {
     "Searcher": "rag_app.retrieval.searcher",
     "RagService": "rag_app.service",
     "Settings": "rag_app.settings",
-    "build_answer_chain": "rag_app.answer.chain",
+    "build_answer_chain": "rag_app.conversation.chain",
     "ChunkingConfig": "rag_app.ingest.chunking",
 }
 

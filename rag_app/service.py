@@ -21,6 +21,8 @@ import numpy as np
 from loaders import LoadLimits
 from rag_app.answer.llm import AnswerBackend, parse_backend
 from rag_app.answer.pipeline import Answer, AnswerEvent, AnswerPipeline, checked_question
+from rag_app.conversation.resolve import checked_history
+from rag_app.conversation.turn import retrieve_turn, stream_turn
 from rag_app.embeddings.local import embeddings_for
 from rag_app.ingest.chunking import ChunkingConfig
 from rag_app.ingest.pipeline import (
@@ -42,6 +44,9 @@ from rag_app.store import KnowledgeStore, StoreError, open_store
 from rag_app.store.health import HealthReport, check_health
 from rag_app.text.urls import split_url_model
 
+History = Sequence[Any] | None
+"""The conversation so far: ``{"role": "user"|"assistant", "content": str}`` turns (or LangChain messages)."""
+
 if TYPE_CHECKING:
     from rag_app.embeddings.local import AppEmbeddings
 
@@ -53,6 +58,7 @@ __all__ = [
     "AnswerEvent",
     "FileOutcome",
     "HealthReport",
+    "History",
     "IngestReport",
     "InputFile",
     "PageView",
@@ -87,9 +93,11 @@ class Service(Protocol):
     def ingest_uploads(
         self, files: Sequence[InputFile], *, password: str | None = None, progress: ProgressFn | None = None
     ) -> IngestReport: ...
-    def query(self, question: str, k: int | None = None) -> RetrievalResult: ...
-    def stream_answer(self, question: str, k: int | None = None) -> Iterator[AnswerEvent]: ...
-    def answer(self, question: str, k: int | None = None) -> Answer: ...
+    def query(self, question: str, k: int | None = None, history: History = None) -> RetrievalResult: ...
+    def stream_answer(
+        self, question: str, k: int | None = None, history: History = None
+    ) -> Iterator[AnswerEvent]: ...
+    def answer(self, question: str, k: int | None = None, history: History = None) -> Answer: ...
     def documents(self) -> list[dict[str, Any]]: ...
     def delete(self, source: str) -> int: ...
     def stats(self) -> dict[str, Any]: ...
@@ -298,13 +306,11 @@ class RagService:
 
     # ---- reading --------------------------------------------------------------------------
 
-    def query(self, question: str, k: int | None = None) -> RetrievalResult:
-        """Passages for a question (an empty or over-long question is refused, with the limit named)."""
-        return self._retrieve(question, k)
-
-    def _retrieve(self, question: str, k: int | None) -> RetrievalResult:
+    def query(self, question: str, k: int | None = None, history: History = None) -> RetrievalResult:
+        """Passages for a question, with the conversation so far (``history``: ``{"role", "content"}``
+        turns, oldest first, the question not included). An empty or over-long question is refused."""
         question = checked_question(question, self.settings.limit_question_chars)
-        return self.searcher.retrieve(question, k or self.settings.top_k)
+        return retrieve_turn(self.searcher, question, checked_history(history), k or self.settings.top_k)
 
     @cached_property
     def answer_pipeline(self) -> AnswerPipeline:
@@ -313,14 +319,24 @@ class RagService:
         cheap = not (emb.resolved.family == "qwen3" and emb.model_info()["device"] == "cpu")
         return AnswerPipeline(self.backend, sentence_vectors=emb.encode_documents if cheap else None)
 
-    def stream_answer(self, question: str, k: int | None = None) -> Iterator[AnswerEvent]:
-        """("retrieval", result), then ("token", draft) while a model writes, then ("done", Answer)."""
-        retrieval = self._retrieve(question, k)
-        yield "retrieval", retrieval
-        yield from self.answer_pipeline.stream(retrieval)
+    def stream_answer(
+        self, question: str, k: int | None = None, history: History = None
+    ) -> Iterator[AnswerEvent]:
+        """("retrieval", result), then ("token", draft) while a model writes, then ("done", Answer).
 
-    def answer(self, question: str, k: int | None = None) -> Answer:
-        for kind, value in self.stream_answer(question, k):
+        A follow-up is searched with the conversation (and with an LLM's standalone rewrite beside it);
+        one that cannot be tied to anything is answered with a question back."""
+        return stream_turn(
+            self.searcher,
+            self.answer_pipeline,
+            question,
+            checked_history(history),
+            k or self.settings.top_k,
+            self.settings.limit_question_chars,
+        )
+
+    def answer(self, question: str, k: int | None = None, history: History = None) -> Answer:
+        for kind, value in self.stream_answer(question, k, history):
             if kind == "done":
                 assert isinstance(value, Answer)
                 return value

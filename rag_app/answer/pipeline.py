@@ -68,6 +68,8 @@ class Answer:
     low_confidence: bool = False
     """Answered, but the closest passages may not answer the question; ``confidence`` says why."""
     confidence: str = ""
+    clarifying: bool = False
+    """``text`` is a question back: the question refers to something nothing in the conversation ties down."""
 
     def to_json(self, model: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -78,6 +80,7 @@ class Answer:
             "refused": self.refused,
             "low_confidence": self.low_confidence,
             "confidence": self.confidence,
+            "clarifying": self.clarifying,
             "unsupported": self.unsupported,
             "notices": self.notices,
             **self.retrieval.to_json(model),

@@ -75,7 +75,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     quiet_libraries(args.verbose)
     service = _service(args)
-    result = service.query(args.question, args.top_k)
+    result = service.query(args.question, args.top_k, read_history(args.history))
     if args.json:
         print(json.dumps(result.to_json(service.model_info()), ensure_ascii=False))
         return EXIT_OK
@@ -110,7 +110,7 @@ def _print_passages(result) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     quiet_libraries(args.verbose)
     service = _service(args)
-    answer = service.answer(args.question, args.top_k)
+    answer = service.answer(args.question, args.top_k, read_history(args.history))
     if args.json:
         print(json.dumps(answer.to_json(service.model_info()), ensure_ascii=False))
         return EXIT_OK
@@ -123,6 +123,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print("\nSources:")
     _print_passages(answer.retrieval)
     return EXIT_OK
+
+
+def read_history(path: str | None) -> list | None:
+    """The --history file: a JSON list of {"role", "content"} turns; a bad file is named, with why."""
+    if not path:
+        return None
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"--history {path}: {exc}") from exc
 
 
 def cmd_list(args: argparse.Namespace) -> int:

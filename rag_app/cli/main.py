@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from rag_app.cli.chat import cmd_chat
 from rag_app.cli.commands import (
     cmd_ask,
     cmd_delete,
@@ -49,6 +50,7 @@ _COMMANDS = {
     "watch": cmd_watch,
     "query": cmd_query,
     "ask": cmd_ask,
+    "chat": cmd_chat,
     "list": cmd_list,
     "delete": cmd_delete,
     "verify": cmd_verify,

@@ -67,10 +67,21 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("question")
         p.add_argument("-k", dest="top_k", type=int, help="passages to return (default 5)")
         p.add_argument("--json", action="store_true", help="print one JSON object")
+        p.add_argument(
+            "--history",
+            metavar="FILE.json",
+            help='the conversation so far: [{"role": "user"|"assistant", "content": "..."}, ...], oldest first',
+        )
         if name == "ask":
             p.add_argument(
                 "--llm", help="auto (extractive), none, smollm2, hf:PATH_OR_NAME or openai:BASE_URL#MODEL"
             )
+
+    p = sub.add_parser("chat", help="a conversation in the terminal: follow-up questions understood")
+    _common(p)
+    p.add_argument("-k", dest="top_k", type=int, help="passages per answer (default 5)")
+    p.add_argument("--json", action="store_true", help="print one JSON object per turn")
+    p.add_argument("--llm", help="answer backend (see `ask --help`)")
 
     p = sub.add_parser("list", help="list indexed documents (loads no model)")
     _common(p)

@@ -3,11 +3,12 @@ the Top-3 ambiguity verdict."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 
+from rag_app.retrieval.plan import QueryPlan
 from rag_app.retrieval.thresholds import ModelThresholds
 
 RankBy = Literal["cosine", "bm25", "rrf", "fused", "rerank"]
@@ -79,6 +80,12 @@ class RetrievalResult:
     evidence: Literal["dense", "lexical"] = "dense"
     """Whether the cosines mean anything for this question: "lexical" when the model cannot read its
     language (a Chinese question to an English-only model), so the answer gate weighs words instead."""
+    plan: QueryPlan | None = None
+    """What was searched for (the question alone, or with the conversation's earlier questions)."""
+
+    @property
+    def searched_for(self) -> list[str]:
+        return self.plan.searched_for if self.plan is not None else [self.query]
 
     @property
     def best_score(self) -> float | None:
@@ -90,6 +97,8 @@ class RetrievalResult:
             "query": self.query,
             "model": {"name": model["name"], "dimensions": model["dimensions"], "device": model["device"]},
             "rank_by": self.rank_by,
+            "searched_for": self.searched_for,
+            "conversation": self.plan.to_json() if self.plan is not None else None,
             "results": [p.to_json() for p in self.passages],
             "ambiguity": asdict(self.ambiguity),
         }
@@ -113,3 +122,25 @@ def ambiguity_verdict(
         )
         return Ambiguity(True, gap, gap_threshold, message, name, relative)
     return Ambiguity(False, gap, gap_threshold, "", name, relative)
+
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant; flat enough that neither list dominates
+RRF_GAP = 0.02
+
+
+def fuse_by_rank(main: RetrievalResult, others: list[RetrievalResult], k: int) -> RetrievalResult:
+    """Rankings of the same knowledge base for several phrasings of one question, fused by reciprocal
+    rank (each passage keeps its cosine to the first phrasing where it has one)."""
+    fused: dict[str, float] = {}
+    passages: dict[str, Passage] = {}
+    for result in (main, *others):
+        for position, p in enumerate(result.passages):
+            fused[p.chunk_id] = fused.get(p.chunk_id, 0.0) + 1.0 / (RRF_K + position + 1)
+            passages.setdefault(p.chunk_id, p)
+    order = sorted(fused, key=lambda c: (-fused[c], c))[:k]
+    ranked = []
+    for rank, chunk in enumerate(order, start=1):
+        p = passages[chunk]
+        ranked.append(replace(p, rank=rank, rank_score=round(fused[chunk], 6)))
+    verdict = ambiguity_verdict([p.rank_score or 0.0 for p in ranked], RRF_GAP, relative=True, score="rrf")
+    return replace(main, passages=ranked, ambiguity=verdict, rank_by="rrf")

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag_app.retrieval.results import Passage, RankBy, RetrievalResult, ambiguity_verdict
+from rag_app.retrieval.plan import QueryPlan
+from rag_app.retrieval.results import RRF_K, Passage, RankBy, RetrievalResult, ambiguity_verdict, fuse_by_rank
 from rag_app.retrieval.thresholds import LEXICAL_FLOOR, thresholds_for
 from rag_app.settings import RETRIEVAL_MODES
 from rag_app.store import Hit, KnowledgeStore
@@ -15,7 +16,6 @@ from rag_app.text.scripts import cjk_share
 from rag_app.text.words import question_coverage
 
 LIBRARY = "library"
-RRF_K = 60  # the usual reciprocal-rank-fusion constant; flat enough that neither list dominates
 # How close two ranking scores may be before the ranking is flagged, for the scores that are not a
 # cosine (cosines use the model's own gap): relative for the unbounded ones, absolute for fused.
 RELATIVE_GAP = {"bm25": 0.05, "rrf": 0.02}
@@ -37,6 +37,28 @@ class Ranked:
     hit: Hit
     rank_score: float
     collection: int = 0
+
+
+@dataclass(frozen=True)
+class _Words:
+    """What BM25 is asked: the question, and a follow-up's earlier questions at their weight."""
+
+    question: str
+    plan: QueryPlan | None = None
+
+    def weighted(self) -> list[tuple[str, float]]:
+        plan = self.plan
+        extra = (
+            [(e, plan.words_weight) for e in plan.earlier]
+            if plan and plan.blends and plan.words_weight
+            else []
+        )
+        return [(self.question, 1.0), *extra]
+
+
+def unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
 
 
 class Searcher:
@@ -72,8 +94,26 @@ class Searcher:
         self.thresholds = thresholds_for(embeddings.resolved)
 
     def retrieve(self, query: str, k: int = 5) -> RetrievalResult:
-        vector = self.embeddings.encode_queries([query])[0]
-        return self.retrieve_by_vector(query, vector, k)
+        return self.retrieve_plan(QueryPlan(query), k)
+
+    def retrieve_plan(self, plan: QueryPlan, k: int = 5) -> RetrievalResult:
+        """Retrieval for a question and, for a follow-up, the earlier questions blended in; each rewrite
+        is searched on its own and the rankings are fused by reciprocal rank."""
+        texts = [plan.question, *(plan.earlier if plan.blends else ()), *plan.rewrites]
+        vectors = self.embeddings.encode_queries(texts)
+        vector = vectors[0]
+        if plan.blends and plan.vector_weight > 0:
+            earlier = unit(vectors[1 : 1 + len(plan.earlier)].sum(axis=0))
+            vector = unit(vector + plan.vector_weight * earlier)
+        result = self.retrieve_by_vector(plan.question, vector, k, plan=plan)
+        if plan.rewrites:
+            others = [
+                self.retrieve_by_vector(r, v, k)
+                for r, v in zip(plan.rewrites, vectors[len(texts) - len(plan.rewrites) :], strict=True)
+            ]
+            result = fuse_by_rank(result, others, k)
+        result.plan = plan
+        return result
 
     def cannot_read(self, query: str) -> bool:
         """An English-only model and a question mostly in Chinese, Japanese or Korean."""
@@ -85,17 +125,20 @@ class Searcher:
             return self.mode
         return "lexical" if self.cannot_read(query) else "fused"
 
-    def retrieve_by_vector(self, query: str, vector: np.ndarray, k: int = 5) -> RetrievalResult:
+    def retrieve_by_vector(
+        self, query: str, vector: np.ndarray, k: int = 5, *, plan: QueryPlan | None = None
+    ) -> RetrievalResult:
         route = self.route(query)
+        words = _Words(query, plan)
         depth = k * RERANK_DEPTH if self.reranker is not None else k
         ranked: list[Ranked] = []
         rank_by: RankBy = "cosine"
         if route == "lexical":
-            ranked, rank_by = self._lexical(query, vector, depth), "bm25"
+            ranked, rank_by = self._lexical(words, vector, depth), "bm25"
         elif route == "hybrid":
-            ranked, rank_by = self._rrf(query, vector, depth), "rrf"
+            ranked, rank_by = self._rrf(words, vector, depth), "rrf"
         elif route == "fused":
-            ranked, rank_by = self._fused(query, vector, depth), "fused"
+            ranked, rank_by = self._fused(words, vector, depth), "fused"
         if not ranked:  # dense by choice, or no word of the question matched
             ranked, rank_by = [Ranked(h, h.score, key[0]) for key, h in self._dense(vector, depth)], "cosine"
         if self.reranker is not None and ranked:
@@ -148,10 +191,15 @@ class Searcher:
         hits = [((i, h.fid), h) for i, store in enumerate(self.stores) for h in store.search(vector, n)]
         return sorted(hits, key=lambda kh: (-kh[1].score, kh[0]))[:n]
 
-    def _words(self, query: str, n: int) -> dict[Key, float]:
-        """BM25 from each store's own lexical index (kept in step with every write), best ``n`` overall."""
-        scored = [((i, fid), s) for i, store in enumerate(self.stores) for fid, s in store.lexical(query, n)]
-        return dict(sorted(scored, key=lambda ks: (-ks[1], ks[0]))[:n])
+    def _words(self, words: _Words, n: int) -> dict[Key, float]:
+        """BM25 from each store's own lexical index (kept in step with every write), best ``n`` overall;
+        a follow-up's earlier questions add their own BM25 scores, weighted."""
+        summed: dict[Key, float] = {}
+        for text, weight in words.weighted():
+            for i, store in enumerate(self.stores):
+                for fid, s in store.lexical(text, n):
+                    summed[(i, fid)] = summed.get((i, fid), 0.0) + weight * s
+        return dict(sorted(summed.items(), key=lambda ks: (-ks[1], ks[0]))[:n])
 
     def _hits_for(self, vector: np.ndarray, keys: list[Key]) -> dict[Key, Hit]:
         """Records and cosines read together, so a file deleted meanwhile simply drops out."""
@@ -161,8 +209,8 @@ class Searcher:
             out.update({(i, h.fid): h for h in store.hits_for(vector, wanted)} if wanted else {})
         return out
 
-    def _lexical(self, query: str, vector: np.ndarray, k: int) -> list[Ranked]:
-        scored = self._words(query, k)
+    def _lexical(self, words: _Words, vector: np.ndarray, k: int) -> list[Ranked]:
+        scored = self._words(words, k)
         hits = self._hits_for(vector, list(scored))
         ranked = [Ranked(hits[key], score, key[0]) for key, score in scored.items() if key in hits]
         if ranked and len(ranked) < k:  # fewer passages matched a word than asked for: fill up by cosine
@@ -175,17 +223,17 @@ class Searcher:
         return ranked[:k]
 
     def _candidates(
-        self, query: str, vector: np.ndarray, k: int
+        self, words: _Words, vector: np.ndarray, k: int
     ) -> tuple[dict[Key, Hit], list[Key], dict[Key, float]]:
         depth = max(50, 4 * k)
         dense = self._dense(vector, depth)
-        lexical = self._words(query, depth)
+        lexical = self._words(words, depth)
         found = dict(dense)
         found.update(self._hits_for(vector, [key for key in lexical if key not in found]))
         return found, [key for key, _ in dense], lexical
 
-    def _rrf(self, query: str, vector: np.ndarray, k: int) -> list[Ranked]:
-        found, dense, lexical = self._candidates(query, vector, k)
+    def _rrf(self, words: _Words, vector: np.ndarray, k: int) -> list[Ranked]:
+        found, dense, lexical = self._candidates(words, vector, k)
         fused: dict[Key, float] = {}
         for ranking in (dense, list(lexical)):
             for rank, key in enumerate(ranking):
@@ -193,13 +241,13 @@ class Searcher:
         best = sorted((key for key in fused if key in found), key=lambda key: (-fused[key], key))[:k]
         return [Ranked(found[key], fused[key], key[0]) for key in best]
 
-    def _fused(self, query: str, vector: np.ndarray, k: int) -> list[Ranked]:
+    def _fused(self, words: _Words, vector: np.ndarray, k: int) -> list[Ranked]:
         """Cosine scaled by the best and worst candidate, BM25 by the best, summed with weights."""
-        found, _, lexical = self._candidates(query, vector, k)
+        found, _, lexical = self._candidates(words, vector, k)
         if not lexical:
             return []
         weight = self.dense_weight
-        if self.cannot_read(query):
+        if self.cannot_read(words.question):
             weight = 0.0
         cosines = [h.score for h in found.values()]
         low, high = min(cosines), max(cosines)

@@ -17,6 +17,7 @@ from typing import Any
 from rag_app.service import (
     Answer,
     AnswerEvent,
+    History,
     IngestReport,
     InputFile,
     ProgressFn,
@@ -45,16 +46,18 @@ class Person(RagService):
         self.usage = usage
         self.can_write = can_write
 
-    def query(self, question: str, k: int | None = None) -> RetrievalResult:
+    def query(self, question: str, k: int | None = None, history: History = None) -> RetrievalResult:
         self.usage.admit_question(self.limits)
-        return super().query(question, k)
+        return super().query(question, k, history)
 
-    def stream_answer(self, question: str, k: int | None = None) -> Iterator[AnswerEvent]:
+    def stream_answer(
+        self, question: str, k: int | None = None, history: History = None
+    ) -> Iterator[AnswerEvent]:
         self.usage.admit_question(self.limits)
-        return super().stream_answer(question, k)
+        return super().stream_answer(question, k, history)
 
-    def answer(self, question: str, k: int | None = None) -> Answer:
-        return super().answer(question, k)  # through stream_answer: admitted once
+    def answer(self, question: str, k: int | None = None, history: History = None) -> Answer:
+        return super().answer(question, k, history)  # through stream_answer: admitted once
 
     def ingest(self, paths: Sequence[str | Path], **kwargs: Any) -> IngestReport:
         raise NotAllowed("people add documents by uploading them")

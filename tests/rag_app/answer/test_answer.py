@@ -10,8 +10,9 @@ from langchain_core.language_models import FakeListChatModel
 from langchain_core.messages import HumanMessage
 from pydantic import Field
 
-from rag_app.answer import AnswerPipeline, build_answer_chain
+from rag_app.answer import AnswerPipeline
 from rag_app.answer.llm import AnswerBackend, openai_chat, parse_backend
+from rag_app.conversation.chain import build_answer_chain
 from rag_app.text.sentences import split_sentences
 from tests.rag_app.embeddings.openai_double import FakeChatServer
 

@@ -1,4 +1,4 @@
-"""The answer pipeline as an LCEL runnable, for users' own LangChain chains."""
+"""The app's answer, conversation included, as an LCEL runnable for users' own LangChain chains."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag_app.answer.llm import AnswerBackend
 from rag_app.answer.pipeline import MAX_QUESTION_CHARS, AnswerPipeline, checked_question
+from rag_app.conversation.resolve import checked_history
+from rag_app.conversation.turn import stream_turn
 from rag_app.retrieval.results import Passage, RetrievalResult, ambiguity_verdict
 from rag_app.retrieval.retriever import RagRetriever
 from rag_app.retrieval.thresholds import UNKNOWN
@@ -34,30 +36,44 @@ def documents_to_passages(documents: list[Document]) -> list[Passage]:
 def build_answer_chain(
     retriever: BaseRetriever, backend: AnswerBackend, *, max_question_chars: int = MAX_QUESTION_CHARS
 ) -> Runnable:
-    """``question -> {"question", "documents", "answer", "citations", "grounded", "unsupported", "refused"}``.
+    """``question`` or ``{"question", "chat_history"}`` -> ``{"question", "documents", "answer", "citations",
+    "grounded", "unsupported", "refused", "low_confidence", "clarifying", "searched_for"}``.
 
-    The same pipeline as the app and `rag-app ask`: with our ``RagRetriever`` the same relevance gate and
-    thresholds; with another retriever, its documents' ``score`` metadata (cosines) if they carry one.
+    ``chat_history``: LangChain messages or ``{"role", "content"}`` dicts, oldest first. With our
+    ``RagRetriever`` this is the app's own turn (``rag_app.conversation.turn``): the same follow-up
+    handling, gate and thresholds; with another retriever, its documents' ``score`` metadata (cosines)
+    if they carry one, and the question alone.
     """
-    pipeline = AnswerPipeline(backend)
+    vectors = None
+    if isinstance(retriever, RagRetriever):
+        vectors = retriever.searcher.embeddings.encode_documents
+    pipeline = AnswerPipeline(backend, sentence_vectors=vectors)
 
-    def run(question: str) -> dict[str, Any]:
-        question = checked_question(question, max_question_chars)
+    def run(request: str | dict[str, Any]) -> dict[str, Any]:
+        question = request if isinstance(request, str) else request.get("question", "")
+        history = checked_history(None if isinstance(request, str) else request.get("chat_history"))
         if isinstance(retriever, RagRetriever):
-            retrieval = retriever.retrieve(question)
+            events = stream_turn(
+                retriever.searcher, pipeline, question, history, retriever.k, max_question_chars
+            )
+            answer = next(value for kind, value in events if kind == "done")
         else:
+            question = checked_question(question, max_question_chars)
             passages = documents_to_passages(retriever.invoke(question))
             verdict = ambiguity_verdict([p.score for p in passages], UNKNOWN.ambiguity_gap)
-            retrieval = RetrievalResult(question, passages, verdict, UNKNOWN, None)
-        answer = pipeline.answer(retrieval)
+            answer = pipeline.answer(RetrievalResult(question, passages, verdict, UNKNOWN, None))
+        retrieval = answer.retrieval
         return {
-            "question": question,
+            "question": retrieval.query,
             "documents": RagRetriever.to_documents(retrieval),
             "answer": answer.text,
             "citations": [c.to_json() for c in answer.citations],
             "grounded": answer.grounded,
             "unsupported": answer.unsupported,
             "refused": answer.refused,
+            "low_confidence": answer.low_confidence,
+            "clarifying": answer.clarifying,
+            "searched_for": retrieval.searched_for,
         }
 
     return RunnableLambda(run, name="rag_app_answer")
