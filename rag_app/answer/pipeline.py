@@ -98,7 +98,10 @@ class AnswerPipeline:
     def stream(self, retrieval: RetrievalResult) -> Iterator[AnswerEvent]:
         """("token", draft text) while a model writes, then ("done", Answer)."""
         backend, notices = self.backend, list(self.backend.notices)
-        scored = score_units(retrieval.query, retrieval, self.sentence_vectors)
+        # The retrieval's own model scores sentences (the multilingual one for a Chinese question);
+        # ``sentence_vectors`` None turns scoring by meaning off (a 4B model on a CPU).
+        vectors = (retrieval.sentence_vectors or self.sentence_vectors) if self.sentence_vectors else None
+        scored = score_units(retrieval.query, retrieval, vectors)
         verdict = judge(retrieval, scored[0] if scored else None)
         if verdict.state == "refused":
             text = verdict.reason if not retrieval.passages else f"{NO_ANSWER_TEXT} ({verdict.reason})"

@@ -149,7 +149,26 @@ def cmd_list(args: argparse.Namespace) -> int:
         f"{stats['vectors']} vectors x {stats['dimensions']} dims ({stats['model']}); index "
         f"{held} (N x d x 4 = {stats['estimate_bytes']:,}); search {stats['search']}"
     )
+    for model in stats["models"][1:]:
+        missing = model.get("files_missing", 0)
+        todo = f"; {missing} files without its vectors: run `rag-app upgrade --store DIR`" if missing else ""
+        print(f"also {model['name']} ({model['dimensions']} dims, {model['role']}){todo}")
     return EXIT_OK
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    """Add the multilingual vectors to documents indexed before them, from the kept originals."""
+    quiet_libraries(args.verbose)
+    service = _service(args, on_wait=_tell_waiting)
+    if service.companion is None:
+        print("nothing to do: this store's model reads every language (or RAG_MULTILINGUAL=off)")
+        return EXIT_OK
+    report = service.upgrade()
+    for outcome in report.outcomes:
+        print(f"{outcome.source}: {outcome.line()}")
+    if not report.outcomes:
+        print("every document already has its multilingual vectors")
+    return report.exit_code
 
 
 def cmd_delete(args: argparse.Namespace) -> int:

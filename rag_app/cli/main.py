@@ -18,6 +18,7 @@ from rag_app.cli.commands import (
     cmd_list,
     cmd_passwd,
     cmd_query,
+    cmd_upgrade,
     cmd_verify,
 )
 from rag_app.cli.parser import EXIT_ERROR, build_parser
@@ -53,6 +54,7 @@ _COMMANDS = {
     "chat": cmd_chat,
     "list": cmd_list,
     "delete": cmd_delete,
+    "upgrade": cmd_upgrade,
     "verify": cmd_verify,
     "info": cmd_info,
     "serve": cmd_serve,

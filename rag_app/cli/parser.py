@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser(
+        "upgrade", help="add the multilingual vectors to documents indexed before them (from kept originals)"
+    )
+    _common(p)
+
     p = sub.add_parser("delete", help="remove a document from the index (loads no model)")
     _common(p)
     p.add_argument("source")

@@ -4,10 +4,12 @@ Three rules, measured on MTRAG-UN (docs/benchmarks.md, "Conversations"): they fl
 underspecified turns and 3.5% of its 285 answerable ones (the word lists were written after reading
 the underspecified questions, so expect less on other conversations):
 
-- a first question with a pronoun ("Did it win?") or with this/these/those;
+- a first question with a pronoun ("Did it win?") or with this/these/those, and little else in it
+  (fewer than three topic words: "where does Doctor Strange get his powers" explains its "his");
 - "this/that/these/those" + a noun that no earlier turn mentions ("How much does this plan cost?");
 - "the" + a noun naming one of many (actor, country, company, plan ...) that no earlier question
   names ("When did the company go public?").
+The last two apply to follow-ups only: a first question has no earlier turn to have named anything.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rag_app.conversation.words import words
+from rag_app.conversation.words import topic_words, words
 
 DEMONSTRATIVE = frozenset("this that these those".split())
 NOT_NOUN = frozenset(
@@ -38,6 +40,8 @@ KIND = frozenset(
     "product app application device model brand plan card fund policy program programme mission "
     "hurricane storm war battle event championship tournament cup festival".split()
 )
+SELF_CONTAINED = 3
+"""Topic words with which a first question explains its own pronouns."""
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
 
 
@@ -90,10 +94,15 @@ def unresolved(
     documents = {_stem(w) for w in words(found)}
     said = asked | documents | {_stem(w) for t in earlier_answers for w in words(t)}
     if not earlier_questions:
+        # Alone, a question may carry what its pronoun means ("where does Doctor Strange get his
+        # powers"): only a question with little else in it is a riddle ("Did it win the cup?").
+        if len(topic_words(question)) >= SELF_CONTAINED:
+            return None
         pronouns = set(words(_EXPLETIVE.sub(" ", question))) & PRONOUN
         demonstratives = set(words(question)) & (DEMONSTRATIVE - {"that"})
         if pronouns or demonstratives:
             return sorted(pronouns or demonstratives)[0]
+        return None
     for noun in _demonstrative_nouns(question):
         if _stem(noun) not in said and _stem(noun) not in named:
             return f"this {noun}"

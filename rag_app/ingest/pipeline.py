@@ -22,7 +22,7 @@ from rag_app.embeddings.served import EmbeddingServerError
 from rag_app.embeddings.tokens import TokenCounter
 from rag_app.ingest.chunking import ChunkingConfig, chunk_documents
 from rag_app.pages.locate import locate_on_pages
-from rag_app.store import KnowledgeStore
+from rag_app.store import Companion, KnowledgeStore
 from rag_app.store.records import indexed_text
 
 ProgressFn = Callable[[float, str], None]
@@ -146,8 +146,12 @@ class IngestPipeline:
         ocr: bool = True,
         progress: ProgressFn | None = None,
         on_outcome: Callable[[FileOutcome], None] | None = None,
+        companion: Companion | None = None,
     ) -> None:
-        """``on_outcome`` hears of each file as soon as it ends (committed, skipped or rejected)."""
+        """``on_outcome`` hears of each file as soon as it ends (committed, skipped or rejected);
+        ``companion``: a second model whose vectors of the same chunks are stored beside (see
+        ``rag_app.store.companion``)."""
+        self.companion = companion
         self.store = store
         self.embeddings = embeddings
         self.counter = counter
@@ -243,6 +247,8 @@ class IngestPipeline:
 
     def _skip_reason(self, source: str, sha256: str) -> str | None:
         if self.store.file_state(source, sha256) == "same":
+            if self.companion is not None and self.companion.missing(source, sha256):
+                return None  # indexed, but not yet for the second model: read it again for that
             return "already indexed"
         twin = self.store.source_with_content(sha256)
         if twin is not None and twin != source:
@@ -254,7 +260,10 @@ class IngestPipeline:
         # Checked again: the file before this one may have been its twin, stored after we looked.
         if (skip := self._skip_reason(item.source, prepared.sha256)) is not None:
             return FileOutcome(item.source, "skipped", reason=skip)
-        replacing = self.store.file_state(item.source, prepared.sha256) == "changed"
+        state = self.store.file_state(item.source, prepared.sha256)
+        replacing = state == "changed"
+        if state == "same":  # only the second model's vectors are missing (a store from before it)
+            return self._add_to_companion(prepared, [], started=time.perf_counter(), outcome=None)
 
         def on_batch(done: int, count: int) -> None:
             self._tell(
@@ -297,4 +306,27 @@ class IngestPipeline:
         self.store.keep_original(prepared.sha256, item.path)
         self.store.add_file(item.source, prepared.sha256, chunks, vectors, info=info)
         prepared.seconds["store"] = time.perf_counter() - started
+        return self._add_to_companion(prepared, info, started=time.perf_counter(), outcome=outcome)
+
+    def _add_to_companion(
+        self, prepared: _Prepared, info: dict[str, Any] | list, *, started: float, outcome: FileOutcome | None
+    ) -> FileOutcome:
+        """The same chunks embedded by the second model, into its store (after the first: a crash in
+        between leaves the second behind, and the next ingest fills it in)."""
+        item, chunks = prepared.item, prepared.chunks
+        if outcome is None:
+            outcome = FileOutcome(
+                item.source, "indexed", chunks=len(chunks), reason="added the multilingual vectors"
+            )
+        if self.companion is None:
+            return outcome
+        try:
+            vectors = self.companion.embeddings.encode_documents(
+                [indexed_text(c.page_content, c.metadata.get("context", "")) for c in chunks]
+            )
+        except (RuntimeError, ValueError) as exc:
+            outcome.reason = "; ".join(filter(None, [outcome.reason, f"no multilingual vectors ({exc})"]))
+            return outcome
+        self.companion.store.add_file(item.source, prepared.sha256, chunks, vectors, info=info or {})
+        prepared.seconds["embed"] = prepared.seconds.get("embed", 0.0) + time.perf_counter() - started
         return outcome

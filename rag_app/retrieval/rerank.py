@@ -19,6 +19,7 @@ from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import ConfigDict, PrivateAttr
 
 from prompts.rerank import DEFAULT_INSTRUCTION, reranker_input
+from rag_app.text.urls import split_url_model
 
 
 def yes_probability(last_logits: Any, yes_id: int, no_id: int) -> list[float]:
@@ -120,3 +121,15 @@ class Qwen3Reranker(BaseDocumentCompressor):
         for item in items:
             scores[int(item["index"])] = float(item.get("relevance_score", item.get("score", 0.0)))
         return scores
+
+
+def reranker_for(spec: str | None) -> Qwen3Reranker | None:
+    """``hf:PATH_OR_NAME`` (in process) or ``http(s)://HOST:PORT[#MODEL]`` (a served /rerank); None: off."""
+    if not spec:
+        return None
+    if spec.startswith("hf:"):
+        return Qwen3Reranker(model=spec[3:])
+    base, model = split_url_model(
+        spec, what="reranker", example="hf:PATH_OR_NAME or http://HOST:PORT[#MODEL]", model_required=False
+    )
+    return Qwen3Reranker(base_url=base, served_model=model or None)

@@ -3,6 +3,7 @@ the Top-3 ambiguity verdict."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
@@ -37,6 +38,8 @@ class Passage:
     """Where the passage stands, for a person to follow: a heading path ("Budget > 2024 > Travel"), a
     slide ("slide 3: Roadmap"), a sheet and its rows ("sheet Sales, rows 2-40"), a chapter; None where
     the page number says it all."""
+    scored_by: str | None = None
+    """The model whose cosine ``score`` is (with two models, the one that reads question and passage)."""
     relevant: bool = False
     """At or above the relevance line: by its cosine where the model reads the question, by the share
     of the question's words it holds where the model cannot (``RetrievalResult.evidence``)."""
@@ -82,6 +85,8 @@ class RetrievalResult:
     language (a Chinese question to an English-only model), so the answer gate weighs words instead."""
     plan: QueryPlan | None = None
     """What was searched for (the question alone, or with the conversation's earlier questions)."""
+    sentence_vectors: Callable[[Sequence[str]], np.ndarray] | None = None
+    """Document vectors of the model whose ``query_vector`` this is, for scoring sentences by meaning."""
 
     @property
     def searched_for(self) -> list[str]:

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rag_app.retrieval import two_models
 from rag_app.retrieval.plan import QueryPlan
 from rag_app.retrieval.results import RRF_K, Passage, RankBy, RetrievalResult, ambiguity_verdict, fuse_by_rank
 from rag_app.retrieval.thresholds import LEXICAL_FLOOR, thresholds_for
 from rag_app.settings import RETRIEVAL_MODES
-from rag_app.store import Hit, KnowledgeStore
+from rag_app.store import Companion, Hit, KnowledgeStore
 from rag_app.text.scripts import cjk_share
 from rag_app.text.words import question_coverage
 
@@ -37,6 +38,8 @@ class Ranked:
     hit: Hit
     rank_score: float
     collection: int = 0
+    model: str | None = None
+    """The model whose cosine ``hit.score`` is (None: the main model)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ class Searcher:
         dense_weight: float = 0.8,
         reranker: Any = None,
         library: KnowledgeStore | None = None,
+        companion: Companion | None = None,
+        library_companion: Companion | None = None,
     ) -> None:
         """``reranker``: a ``rag_app.retrieval.rerank.Qwen3Reranker`` (anything with ``scores(query, texts)``).
         ``library``: a read-only store searched alongside ``store``; its passages say so."""
@@ -87,11 +92,13 @@ class Searcher:
             raise ValueError(f"retrieval mode must be one of {', '.join(RETRIEVAL_MODES)}; got {mode!r}")
         self.store = store
         self.stores = [store] if library is None else [store, library]
+        self.companions = [companion] if library is None else [companion, library_companion]
         self.embeddings = embeddings
         self.mode = mode
         self.dense_weight = dense_weight
         self.reranker = reranker
         self.thresholds = thresholds_for(embeddings.resolved)
+        self.companion = companion
 
     def retrieve(self, query: str, k: int = 5) -> RetrievalResult:
         return self.retrieve_plan(QueryPlan(query), k)
@@ -105,7 +112,16 @@ class Searcher:
         if plan.blends and plan.vector_weight > 0:
             earlier = unit(vectors[1 : 1 + len(plan.earlier)].sum(axis=0))
             vector = unit(vector + plan.vector_weight * earlier)
-        result = self.retrieve_by_vector(plan.question, vector, k, plan=plan)
+        second = None
+        if self.second_model_live():
+            assert self.companion is not None
+            seconds = self.companion.embeddings.encode_queries(
+                texts[: 1 + len(plan.earlier if plan.blends else ())]
+            )
+            second = seconds[0]
+            if plan.blends and plan.vector_weight > 0:
+                second = unit(second + plan.vector_weight * unit(seconds[1:].sum(axis=0)))
+        result = self.retrieve_by_vector(plan.question, vector, k, plan=plan, second=second)
         if plan.rewrites:
             others = [
                 self.retrieve_by_vector(r, v, k)
@@ -115,9 +131,14 @@ class Searcher:
         result.plan = plan
         return result
 
+    def second_model_live(self) -> bool:
+        """A multilingual model's vectors beside the main model's, and some stored."""
+        return self.companion is not None and len(self.companion.store) > 0
+
     def cannot_read(self, query: str) -> bool:
-        """An English-only model and a question mostly in Chinese, Japanese or Korean."""
-        return not self.thresholds.multilingual and cjk_share(query) >= 0.3
+        """An English-only model (and no multilingual one beside it) and a question mostly in Chinese,
+        Japanese or Korean."""
+        return not self.thresholds.multilingual and not self.second_model_live() and cjk_share(query) >= 0.3
 
     def route(self, query: str) -> str:
         """The mode this query runs in ('auto' resolved)."""
@@ -126,14 +147,22 @@ class Searcher:
         return "lexical" if self.cannot_read(query) else "fused"
 
     def retrieve_by_vector(
-        self, query: str, vector: np.ndarray, k: int = 5, *, plan: QueryPlan | None = None
+        self,
+        query: str,
+        vector: np.ndarray,
+        k: int = 5,
+        *,
+        plan: QueryPlan | None = None,
+        second: np.ndarray | None = None,
     ) -> RetrievalResult:
         route = self.route(query)
         words = _Words(query, plan)
         depth = k * RERANK_DEPTH if self.reranker is not None else k
         ranked: list[Ranked] = []
         rank_by: RankBy = "cosine"
-        if route == "lexical":
+        if second is not None and route in ("fused", "lexical"):
+            ranked, rank_by = self._two_models(words, vector, second, depth), "fused"
+        elif route == "lexical":
             ranked, rank_by = self._lexical(words, vector, depth), "bm25"
         elif route == "hybrid":
             ranked, rank_by = self._rrf(words, vector, depth), "rrf"
@@ -144,9 +173,9 @@ class Searcher:
         if self.reranker is not None and ranked:
             scores = self.reranker.scores(query, [r.hit.chunk.text for r in ranked])
             pairs = zip(ranked, scores, strict=True)
-            ranked = sorted((Ranked(r.hit, s, r.collection) for r, s in pairs), key=lambda r: -r.rank_score)[
-                :k
-            ]
+            ranked = sorted(
+                (Ranked(r.hit, s, r.collection, r.model) for r, s in pairs), key=lambda r: -r.rank_score
+            )[:k]
             rank_by = "rerank"
         passages = []
         for rank, item in enumerate(ranked, start=1):
@@ -165,6 +194,7 @@ class Searcher:
                     meta.get("page_size"),
                     meta.get("highlights"),
                     meta.get("location"),
+                    scored_by=item.model or self.embeddings.resolved.name,
                 )
             )
         scores = [p.rank_score for p in passages if p.rank_score is not None]
@@ -181,9 +211,41 @@ class Searcher:
             passage.relevant = (
                 question_coverage(query, passage.text) >= LEXICAL_FLOOR
                 if evidence == "lexical"
-                else passage.score >= self.thresholds.relevant
+                else passage.score >= self._thresholds_of(passage.scored_by).relevant
             )
-        return RetrievalResult(query, passages, verdict, self.thresholds, vector, rank_by, evidence)
+        by_second = second is not None and cjk_share(query) >= 0.3
+        first = passages[0].scored_by if passages else None
+        result = RetrievalResult(
+            query,
+            passages,
+            verdict,
+            self._thresholds_of(first),
+            second if by_second else vector,
+            rank_by,
+            evidence,
+        )
+        companion = self.companion
+        result.sentence_vectors = (
+            companion.embeddings.encode_documents
+            if by_second and companion
+            else self.embeddings.encode_documents
+        )
+        return result
+
+    def _thresholds_of(self, model: str | None):
+        if self.companion is not None and model == self.companion.model_name:
+            return thresholds_for(self.companion.embeddings.resolved)
+        return self.thresholds
+
+    def _two_models(self, words: _Words, vector: np.ndarray, second: np.ndarray, k: int) -> list[Ranked]:
+        assert self.companion is not None
+        found = two_models.candidates(
+            self.stores, self.companions, vector, second, lambda n: self._words(words, n)
+        )
+        best = two_models.rank(
+            words.question, found, k, self.embeddings.resolved.name, self.companion.model_name
+        )
+        return [Ranked(s.hit, s.rank_score, s.collection, s.model) for s in best]
 
     # ---- over every collection: the person's store, and the owner's library if there is one ----
 

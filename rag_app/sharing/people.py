@@ -26,7 +26,7 @@ from rag_app.service import (
 )
 from rag_app.settings import Settings
 from rag_app.sharing.limits import NotAllowed, PersonLimits, Usage
-from rag_app.store import KnowledgeStore, milvus_uri, open_read_only
+from rag_app.store import Companion, KnowledgeStore, milvus_uri, open_read_only, read_only_companion
 
 
 def person_id(user: str) -> str:
@@ -93,6 +93,7 @@ class People:
         self._base = RagService(settings, embeddings=embeddings, backend=backend)
         self._library_dir = library
         self._library: KnowledgeStore | None = None
+        self._library_companion: Companion | None = None
         self._people: dict[str | None, Person] = {}
         self._usage: dict[str | None, Usage] = {}
         self._lock = threading.Lock()
@@ -105,6 +106,15 @@ class People:
                 self.settings, self._library_dir, emb.resolved.name, emb.output_dimensions, emb
             )
         return self._library
+
+    def library_companion(self) -> Companion | None:
+        """The library's multilingual vectors, where it has them and this app uses a second model."""
+        if self._library_dir is None or self._base.companion is None:
+            return None
+        if self._library_companion is None:
+            emb = self._base.companion.embeddings
+            self._library_companion = read_only_companion(self.settings, self._library_dir, emb)
+        return self._library_companion
 
     def for_user(self, user: str | None) -> Person:
         with self._lock:
@@ -129,7 +139,15 @@ class People:
         settings = self.settings.model_copy(
             update={"store_dir": folder, "milvus_uri": milvus_uri(self.settings), "milvus_collection": None}
         )
-        return Person(settings, self.limits, usage, can_write=True, library=library, **parts)
+        return Person(
+            settings,
+            self.limits,
+            usage,
+            can_write=True,
+            library=library,
+            library_companion=self.library_companion(),
+            **parts,
+        )
 
     def model_info(self) -> dict[str, Any]:
         return self._base.model_info()

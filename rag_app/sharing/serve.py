@@ -12,7 +12,7 @@ from typing import Any
 from rag_app.service import RagService, ServiceProvider
 from rag_app.settings import Settings
 from rag_app.sharing.people import People
-from rag_app.store import open_read_only
+from rag_app.store import open_read_only, read_only_companion
 
 
 def service_provider(settings: Settings, *, per_person: bool, library: Path | None = None) -> ServiceProvider:
@@ -25,7 +25,9 @@ def service_provider(settings: Settings, *, per_person: bool, library: Path | No
         return service
     emb = service.embeddings
     store = open_read_only(settings, library, emb.resolved.name, emb.output_dimensions, emb)
-    return RagService(settings, embeddings=emb, library=store)
+    second = service.companion
+    library_second = read_only_companion(settings, library, second.embeddings) if second else None
+    return RagService(settings, embeddings=emb, library=store, library_companion=library_second)
 
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,9 @@
 asked for) both implement it and are both LangChain ``VectorStore``s.
 """
 
+from rag_app.store.companion import Companion
 from rag_app.store.errors import DamagedStoreError, StoreBusyError, StoreError, StoreMismatchError
-from rag_app.store.factory import milvus_uri, open_read_only, open_store
+from rag_app.store.factory import milvus_uri, open_companion, open_read_only, open_store, read_only_companion
 from rag_app.store.faiss.segment_store import EXACT_LIMIT, SegmentStore
 from rag_app.store.faiss.segments import CompactionPolicy
 from rag_app.store.faiss.store import FaissStore
@@ -17,6 +18,7 @@ from rag_app.store.records import Hit, NewChunk
 __all__ = [
     "EXACT_LIMIT",
     "CompactionPolicy",
+    "Companion",
     "DamagedStoreError",
     "FaissStore",
     "Hit",
@@ -28,8 +30,10 @@ __all__ = [
     "StoreError",
     "StoreMismatchError",
     "milvus_uri",
+    "open_companion",
     "open_read_only",
     "open_store",
     "read_manifest",
+    "read_only_companion",
     "unit_rows",
 ]

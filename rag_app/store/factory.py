@@ -43,3 +43,21 @@ def open_read_only(settings: Settings, folder: Path, model_name: str, dimensions
         raise ValueError(f"--library {folder}: no knowledge base there (build one with `rag-app ingest`)")
     store.check_model(model_name, dimensions)
     return store
+
+
+def open_companion(settings: Settings, store_dir: Path, embedding: Any, *, rebuild: bool = False):
+    """The store of a knowledge base's second model (see ``rag_app.store.companion``), opened for
+    ``embedding``'s vectors."""
+    from rag_app.store.companion import COMPANION_FOLDER, Companion
+
+    folder = Path(store_dir) / COMPANION_FOLDER
+    store = open_store(settings, None, store_dir=folder, rebuild=rebuild)
+    store.check_model(embedding.resolved.name, embedding.output_dimensions)
+    return Companion(store, embedding)
+
+
+def read_only_companion(settings: Settings, folder: Path, embedding: Any):
+    """A library's multilingual store, if it was built with one (never created here: the app does not
+    write to a library); None otherwise."""
+    companion = open_companion(settings, folder, embedding)
+    return companion if companion.store.manifest is not None and companion.store.list_files() else None

@@ -76,7 +76,8 @@ def is_heading(line: str) -> bool:
         return False  # a line with figures is a fact or a table row ("October 14, 1998"), not a title
     cjk = len(CJK_CHAR.findall(stripped))
     words = len(_WORD.findall(stripped)) + cjk
-    return (cjk and cjk <= 12 and words <= 14) or (not cjk and words <= 7 and len(stripped) <= 70)
+    shouted = stripped.isupper() and words <= 14  # "RISKS RELATING TO THE EVOLUTION OF OUR BUSINESS"
+    return shouted or (cjk and cjk <= 12 and words <= 14) or (not cjk and words <= 7 and len(stripped) <= 70)
 
 
 def is_boilerplate(text: str) -> bool:

@@ -25,6 +25,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("rag_app.pages", "rag_app.ingest", "rag_app.retrieval"),
     ("rag_app.answer",),
     ("rag_app.conversation",),
+    ("rag_app.faces",),
     ("rag_app.service",),
     ("rag_app.sharing",),
     ("rag_app.ui", "rag_app.api"),

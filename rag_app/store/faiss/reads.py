@@ -18,6 +18,7 @@ from rag_app.store.faiss.approx import gpu_count
 from rag_app.store.faiss.docstore import Docstore
 from rag_app.store.faiss.folder import StoreFolder
 from rag_app.store.faiss.snapshot import ATTEMPTS, StoreState, View
+from rag_app.store.ids import text_key
 from rag_app.store.records import Hit, StoredChunk
 
 TokensFn = Callable[[str], list[str]]
@@ -135,6 +136,20 @@ class StoreReads(StoreFolder):
             scores = vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
             by_id = dict(zip(found, scores.tolist(), strict=True))
             return _hits(view.db, [(f, by_id[f]) for f in fids if f in by_id])
+
+    def hits_for_texts(self, query_vector: np.ndarray, texts: Sequence[str]) -> dict[str, Hit]:
+        """Hits, with exact cosines, for stored texts named by their content (how a store holding a
+        second model's vectors of the same chunks is joined to the first); texts not stored are left out."""
+        keys = {text_key(t): t for t in texts}
+        with self._reading() as view:
+            if view is None or not keys:
+                return {}
+            fids = view.db.fids_for_texts(list(keys))
+            by_fid = {fid: keys[key] for key, fid in fids.items()}
+            vectors, found = self._vectors(view, list(by_fid))
+            scores = vectors @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+            hits = _hits(view.db, list(zip(found, scores.tolist(), strict=True)))
+            return {by_fid[h.fid]: h for h in hits}
 
     def vectors_for(self, fids: Sequence[int]) -> np.ndarray:
         """The stored vectors of these ids, one row each, without reading the rest."""

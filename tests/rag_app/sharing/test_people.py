@@ -36,7 +36,7 @@ class Recorder:
 def person(monkeypatch, can_write=True, clock=None, **limits) -> tuple[Person, Recorder]:
     rec = Recorder()
 
-    def fake_retrieve(self, question, k):
+    def fake_query(self, question, k=None, history=None):
         rec.calls.append("query")
 
     def fake_ingest_uploads(self, files, password=None, progress=None):
@@ -45,7 +45,7 @@ def person(monkeypatch, can_write=True, clock=None, **limits) -> tuple[Person, R
         rec.hold.wait(30)
         return IngestReport()
 
-    monkeypatch.setattr(RagService, "_retrieve", fake_retrieve)
+    monkeypatch.setattr(RagService, "query", fake_query)
     monkeypatch.setattr(RagService, "ingest_uploads", fake_ingest_uploads)
     monkeypatch.setattr(RagService, "delete", lambda self, source: rec.calls.append("delete") or 1)
     defaults = {
@@ -85,7 +85,9 @@ def test_questions_per_minute_window_expires_on_the_clock(monkeypatch):
 
 def test_an_answer_counts_as_one_question(monkeypatch):
     p, _ = person(monkeypatch, questions_per_minute=1)
-    monkeypatch.setattr(RagService, "stream_answer", lambda self, q, k=None: iter([("done", "x")]))
+    monkeypatch.setattr(
+        RagService, "stream_answer", lambda self, q, k=None, history=None: iter([("done", "x")])
+    )
     list(p.stream_answer("one"))
     with pytest.raises(LimitExceeded):
         list(p.stream_answer("two"))

@@ -16,6 +16,8 @@ def result(*scores: float) -> RetrievalResult:
         Passage(i + 1, s, f"<img src=x onerror=alert({i})> text {i}", "<b>a.pdf</b>", i + 1, f"c{i}")
         for i, s in enumerate(scores)
     ]
+    for p in passages:  # as the searcher marks them
+        p.relevant = p.score >= MINILM.relevant
     return RetrievalResult(
         "q", passages, ambiguity_verdict(list(scores), MINILM.ambiguity_gap), MINILM, np.zeros(4)
     )
@@ -88,3 +90,17 @@ def test_documents_table_says_what_read_each_file_and_what_it_could_not():
         ]
     )
     assert frame.values.tolist() == [["scan.pdf", 9, 4, "pdfium 2, ocr 1", "3"], ["notes.md", 2, "", "", ""]]
+
+
+def test_the_score_that_ranked_is_shown_labelled_and_a_meaningless_cosine_is_grey():
+    r = result(0.51, 0.52)
+    r.rank_by = "fused"
+    for p, fused in zip(r.passages, (0.83, 0.82), strict=True):
+        p.rank_score = fused
+    r.ambiguity = ambiguity_verdict([0.83, 0.82], 0.02, score="fused")
+    html = render_passages(r)
+    assert "fused score <b>0.830</b> (ranked by)" in html and "cosine <b>0.510</b>" in html
+    assert "fused score gap between ranks 1 and 2" in html  # the warning names its score
+    assert "a fused score gap under 0.02" in html  # and the legend uses the same figure
+    r.evidence = "lexical"
+    assert render_passages(r).count("not meaningful for this model") == 2
