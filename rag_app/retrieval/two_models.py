@@ -8,7 +8,7 @@ those same sets), routed by the question's script:
   candidates. "Scaled by the best BM25" is not used: it turns a single shared character into a full
   signal, and Chinese-script distractors then beat the right passage.
 - any other question: each passage judged by its own language (a Chinese passage by the multilingual
-  cosine; a Latin one by 0.7 x MiniLM + 0.3 x the multilingual cosine, each scaled over the
+  cosine, damped under ``CROSS_LINGUAL_LINE``; a Latin one by 0.7 x MiniLM + 0.3 x the multilingual cosine, each scaled over the
   candidates), then 0.9 x that + 0.1 x BM25 scaled by the best.
 
 The cosine shown for each passage is the one of the model that reads both the question and it.
@@ -31,6 +31,10 @@ CJK = 0.3
 CJK_DENSE, CJK_WORDS, WORDS_FLOOR = 0.4, 0.6, 0.1
 LATIN_MAIN, LATIN_SECOND = 0.7, 0.3
 DENSE, BM25 = 0.9, 0.1
+CROSS_LINGUAL_LINE = 0.3
+"""Multilingual cosine under which a Chinese passage's score is damped for a question in another script:
+the right cross-lingual passage scores p10 0.29 (docs/benchmarks.md); the Great Wall passage against
+"Who won the 1998 football world cup?" scores 0.13."""
 
 
 @dataclass
@@ -114,7 +118,10 @@ def rank(question: str, found: list[Candidate], k: int, main_model: str, second_
         best_words = max(c.words for c in found)
         for c, m, s in zip(found, main, second, strict=True):
             chinese = cjk_share(c.hit.chunk.text) >= CJK and c.second is not None
-            dense = s if chinese else LATIN_MAIN * m + LATIN_SECOND * s
+            # Scaled over the candidates, the best multilingual cosine becomes 1.0 however low it is:
+            # without the damping an unrelated English question ranks the one Chinese passage first.
+            damping = min(1.0, max(c.second or 0.0, 0.0) / CROSS_LINGUAL_LINE) if chinese else 1.0
+            dense = s * damping if chinese else LATIN_MAIN * m + LATIN_SECOND * s
             score = DENSE * dense + BM25 * (c.words / best_words if best_words > 0 else 0.0)
             if chinese:
                 scored.append(

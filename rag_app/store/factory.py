@@ -23,7 +23,8 @@ def open_store(
     """Open (and with ``rebuild`` first empty) the store of ``store_dir`` (default: the settings')."""
     folder = Path(store_dir or settings.store_dir)
     if settings.vector_store == "milvus":
-        from rag_app.store.milvus.store import MilvusStore, collection_for
+        from rag_app.store.milvus.keys import collection_for
+        from rag_app.store.milvus.store import MilvusStore
 
         uri, token = milvus_uri(settings, folder), settings.secret("milvus_token") or ""
         collection = collection_for(folder, settings.milvus_collection if store_dir is None else None)

@@ -48,7 +48,15 @@ def test_upload_pdf_then_ask(client):
     assert history[-1]["role"] == "assistant" and text_of(history[-1]).strip()
     assert result["results"] and all(-1 <= r["score"] <= 1 for r in result["results"])
     assert {r["page"] for r in result["results"]} <= {1, 2, 3, 4}
-    assert set(result["ambiguity"]) == {"ambiguous", "top1_top2_gap", "threshold", "message"}
+    # the contract's four keys, plus which score the gap is on and whether it is relative
+    assert set(result["ambiguity"]) == {
+        "ambiguous",
+        "top1_top2_gap",
+        "threshold",
+        "message",
+        "score",
+        "relative",
+    }
     assert "cosine" in passages_html and "multipage-4-pages.pdf, page" in passages_html
 
 
