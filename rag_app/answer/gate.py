@@ -18,7 +18,11 @@ from typing import Literal
 from rag_app.answer.extractive import ScoredUnit
 from rag_app.retrieval.results import RetrievalResult
 from rag_app.retrieval.thresholds import LEXICAL_FLOOR
+from rag_app.text.scripts import cjk_share
 from rag_app.text.words import question_coverage
+
+CJK = 0.3
+"""Share of CJK letters from which a text counts as Chinese, Japanese or Korean (as in retrieval)."""
 
 State = Literal["answered", "low_confidence", "refused"]
 
@@ -39,6 +43,17 @@ def judge(retrieval: RetrievalResult, best: ScoredUnit | None) -> Verdict:
     t = retrieval.thresholds
     cosine = retrieval.best_score or 0.0
     words = best.lexical if best is not None else 0.0
+    top = retrieval.passages[0].text
+    if (
+        t.cross_lingual_floor is not None
+        and cosine < t.cross_lingual_floor
+        and _scripts_differ(retrieval.query, top)
+    ):
+        return Verdict(
+            "refused",
+            f"Nothing relevant was found: the closest passage, in another language, scored {cosine:.2f} "
+            f"(under {t.cross_lingual_floor} across languages).",
+        )
     if best is None or (cosine < t.answer_floor and words < t.answer_words):
         return Verdict(
             "refused",
@@ -58,6 +73,11 @@ def judge(retrieval: RetrievalResult, best: ScoredUnit | None) -> Verdict:
             "question's words.",
         )
     return Verdict("answered")
+
+
+def _scripts_differ(question: str, passage: str) -> bool:
+    """One of the two is Chinese, Japanese or Korean and the other is not."""
+    return (cjk_share(question) >= CJK) != (cjk_share(passage) >= CJK)
 
 
 def _by_words(retrieval: RetrievalResult, best: ScoredUnit | None) -> Verdict:

@@ -33,6 +33,9 @@ class ModelThresholds:
     meaning (``confident_sentence``), is marked low confidence."""
     confident_sentence: float = 0.5
     """Cosine of the best sentence to the question at or above which its meaning answers for its words."""
+    cross_lingual_floor: float | None = None
+    """For a model that compares languages: the best cosine under which a top passage in another script
+    than the question (Chinese against Latin) is refused, since no shared word can vouch for it."""
 
 
 QWEN3 = ModelThresholds(
@@ -71,7 +74,10 @@ MINILM = ModelThresholds(
 # the time against 92-96% above it. The two distributions overlap, so its cosine alone refuses only what is
 # far off: on the sample documents the apple passage answers 我饿了 at 0.155 and an unanswerable 上海的人口
 # scores 0.22; the floor (0.12, paired with the question's words) refuses "我想买一辆车" (0.08), and
-# everything between is answered marked low confidence (under 0.35).
+# everything between is answered marked low confidence (under 0.35). A top passage in another script than
+# the question has no word in common to vouch for it: it needs 0.30 (the right cross-lingual passage's p10
+# 0.29; the sample documents' 火星上有多少颗卫星 -> a gravity sentence at 0.21, 上海的人口是多少 -> "The capital
+# of China is Beijing" at 0.22, both refused; "How do I make green tea?" -> the Chinese tea passage at 0.44).
 MULTILINGUAL = ModelThresholds(
     0.35,
     0.12,
@@ -81,6 +87,7 @@ MULTILINGUAL = ModelThresholds(
     confident=0.35,
     confident_words=0.34,
     confident_sentence=0.35,
+    cross_lingual_floor=0.30,
 )
 UNKNOWN = ModelThresholds(
     0.4, 0.3, 0.02, "not calibrated for this model: the Qwen3-Embedding-4B figures are used", confident=0.4

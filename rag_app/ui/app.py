@@ -20,6 +20,7 @@ from rag_app.service import (
     StoreError,
 )
 from rag_app.settings import Settings
+from rag_app.ui.conversation import plain_history
 from rag_app.ui.render import (
     documents_frame,
     excerpt_html,
@@ -81,6 +82,7 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
         if not message:
             raise gr.Error("Type a question first.")
         base = kb(request)
+        earlier = plain_history(history)
         history = [
             *history,
             {"role": "user", "content": safe_text(message)},
@@ -89,7 +91,7 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
         retrieval: RetrievalResult | None = None
         result_json: dict[str, Any] = {}
         draft = ""
-        for kind, value in base.stream_answer(message):
+        for kind, value in base.stream_answer(message, history=earlier):
             if kind == "retrieval":
                 retrieval = value
                 result_json = value.to_json(base.model_info())

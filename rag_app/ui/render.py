@@ -117,6 +117,9 @@ def render_answer(answer: Answer) -> str:
         left_out = "; ".join(f"“{safe_text(s)}”" for s in answer.unsupported)
         lines.append(f"\n**Left out, not supported by the passages:** ~~{left_out}~~")
     lines.extend(f"\n_{safe_text(n)}_" for n in answer.notices)
+    searched = answer.retrieval.searched_for
+    if searched != [answer.retrieval.query]:  # a follow-up: say what was actually looked up
+        lines.append("\n_Searched for: " + " · ".join(f"“{safe_text(q)}”" for q in searched) + "_")
     return "\n".join(lines)
 
 

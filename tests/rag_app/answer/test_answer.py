@@ -212,12 +212,43 @@ def test_users_lcel_chain_with_our_retriever_and_an_openai_server(sample_service
     [("图书馆周六几点开门？", False), ("长城有多长？", False), ("火星上有多少颗卫星？", True)],
 )
 def test_a_question_the_model_cannot_read_is_gated_by_its_words_not_by_meaningless_cosines(
-    sample_service, question, refused
+    english_only_service, question, refused
 ):
     # The bundled model is English-only: its cosines for Chinese say nothing, in either direction.
-    retrieval = sample_service.query(question)
+    retrieval = english_only_service.query(question)
     assert retrieval.evidence == "lexical"
     answer = answer_with(retrieval, parse_backend("none"))
     assert answer.refused is refused
     if not refused:
         assert answer.grounded and answer.citations[0].source == "everyday_zh.txt"
+
+
+@pytest.mark.parametrize(
+    ("question", "source"),
+    [
+        ("图书馆周六几点开门？", "everyday_zh.txt"),
+        (
+            "我想吃点东西",
+            "everyday_zh.txt",
+        ),  # the design's headline: no word in common with the apple passage
+        ("火星上有多少颗卫星？", None),  # the best is an English gravity sentence, far off across languages
+        ("上海的人口是多少？", None),
+    ],
+)
+def test_with_the_multilingual_model_chinese_is_judged_by_meaning(sample_service, question, source):
+    retrieval = sample_service.query(question)
+    assert (
+        retrieval.evidence == "dense"
+        and retrieval.passages[0].scored_by != sample_service.embeddings.resolved.name
+    )
+    answer = answer_with(retrieval, parse_backend("none"))
+    assert answer.refused is (source is None)
+    if source is not None:
+        assert answer.citations[0].source == source
+        assert ("苹果" if "吃" in question else "周六十点") in answer.text
+
+
+def test_an_english_question_is_not_answered_from_the_one_chinese_passage_that_scales_best(sample_service):
+    retrieval = sample_service.query("Who won the 1998 football world cup?")
+    assert retrieval.passages[0].source != "everyday_zh.txt"
+    assert answer_with(retrieval, parse_backend("none")).refused

@@ -9,8 +9,10 @@ import shutil
 
 import pytest
 
+from rag_app.retrieval.thresholds import MULTILINGUAL
 from rag_app.service import RagService
 from rag_app.settings import Settings
+from rag_app.text.scripts import cjk_share
 from rag_app.ui.render import GREEN, render_passages
 from tests.conftest import ROOT
 
@@ -82,11 +84,25 @@ def test_an_unrelated_question_is_refused_saying_nothing_relevant_was_found(own)
     assert answer.refused and "Nothing relevant was found" in answer.text
 
 
-def test_no_passage_is_green_for_a_cosine_the_model_cannot_produce(own):
-    result = own.query("长城有多长？")
-    assert result.evidence == "lexical"  # the bundled model reads English only
+def test_no_passage_is_green_for_a_cosine_the_model_cannot_produce(own, english_only_service):
+    # English-only: MiniLM's cosines for Chinese mean nothing, so the words decide the colour.
+    result = english_only_service.query("长城有多长？")
+    assert result.evidence == "lexical"
     html = render_passages(result)
     assert html.count("not meaningful for this model") == len(result.passages)
     segments = html.split("<div class='passage'")[1:]
     for p, segment in zip(result.passages, segments, strict=True):  # green by the words, never the cosine
+        assert (f"--c:{GREEN}" in segment) == p.relevant
+    # With the multilingual model beside it: every Chinese passage shows that model's cosine, and is
+    # green exactly when that cosine clears the model's own relevance line.
+    result = own.query("长城有多长？")
+    assert result.evidence == "dense" and "not meaningful for this model" not in render_passages(result)
+    segments = render_passages(result).split("<div class='passage'")[1:]
+    main_model = own.embeddings.resolved.name
+    for p, segment in zip(result.passages, segments, strict=True):
+        if cjk_share(p.text) >= 0.3:
+            assert p.scored_by != main_model
+        assert p.relevant == (
+            p.score >= MULTILINGUAL.relevant if p.scored_by != main_model else p.score >= 0.35
+        )
         assert (f"--c:{GREEN}" in segment) == p.relevant

@@ -104,3 +104,20 @@ def test_the_score_that_ranked_is_shown_labelled_and_a_meaningless_cosine_is_gre
     assert "a fused score gap under 0.02" in html  # and the legend uses the same figure
     r.evidence = "lexical"
     assert render_passages(r).count("not meaningful for this model") == 2
+
+
+def test_the_chat_reaches_the_conversation_as_what_was_asked_and_answered():
+    from rag_app.ui.conversation import plain_history
+
+    shown = [
+        {"role": "user", "content": [{"type": "text", "text": "When does the library open on Saturdays\\?"}]},
+        {
+            "role": "assistant",
+            "content": "⚠️ **Low confidence:** close call\n\nAt ten on Saturdays. \\[1\\]\n\n**Sources:** \\[1\\] a.md",
+        },
+        {"role": "system", "content": "ignored"},
+    ]
+    assert plain_history(shown) == [
+        {"role": "user", "content": "When does the library open on Saturdays?"},
+        {"role": "assistant", "content": "At ten on Saturdays. [1]"},
+    ]

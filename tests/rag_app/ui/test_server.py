@@ -141,3 +141,13 @@ def test_inspector_shows_vector_values(client):
     summary, _plot, table = client.predict("I want something to eat", "I am hungry", api_name="/inspect")
     assert "384" in summary and "Cosine similarity of the two queries" in summary
     assert len(table["data"]) == 50 and len(table["headers"]) == 2
+
+
+def test_a_follow_up_is_answered_with_the_chat_so_far(client):
+    """The chat passes what was said before: "And on Sundays?" alone is refused (best passage 0.39)."""
+    upload(client, ROOT / "sample_docs" / "everyday.md")
+    first, _, _ = ask(client, "When does the library open on Saturdays?")
+    history, _, result, _, _ = client.predict("And on Sundays?", first, api_name="/ask")
+    shown = text_of(history[-1])
+    assert "closed on Sundays" in shown and "Searched for" in shown and not result["refused"]
+    assert result["searched_for"] == ["And on Sundays?", "When does the library open on Saturdays?"]
