@@ -53,6 +53,7 @@ bench: $(STAMP) $(EMBED_VENV)/.installed
 	$(BIN)/python benchmarks/eval_retrieval.py
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/eval_answers.py
+	$(BIN)/python benchmarks/eval_conversation.py
 	$(BIN)/python benchmarks/ocr_accuracy.py
 	$(BIN)/python benchmarks/store_growth.py
 	$(BIN)/python benchmarks/read_while_writing.py

@@ -12,6 +12,7 @@ from common import RESULTS, ROOT
 ORDER = [
     "eval_retrieval",
     "eval_answers",
+    "eval_conversation",
     "ocr_accuracy",
     "ingest",
     "embed_throughput",
@@ -24,7 +25,8 @@ ORDER = [
 ]
 COMMANDS = {name: f".venv/bin/python benchmarks/{name}.py" for name in ORDER}
 # The figures shown were made with these (a full answer run takes hours of SmolLM2 on 2 cores).
-COMMANDS["eval_answers"] += " --limit 100 (then --cmrc-only after the CJK gate)"
+COMMANDS["eval_answers"] += " --sets own,clapnq,mtrag,sec --llm-limit 20"
+COMMANDS["eval_conversation"] += " --llm-limit 30"
 
 
 def plots() -> list[str]:

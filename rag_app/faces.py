@@ -16,6 +16,7 @@ from rag_app.settings import Settings
 
 if TYPE_CHECKING:
     from rag_app.answer.pipeline import Answer, AnswerEvent
+    from rag_app.conversation.kept import KeptChats
     from rag_app.ingest.pipeline import IngestReport, InputFile, ProgressFn
     from rag_app.pages.view import PageView
     from rag_app.retrieval.results import RetrievalResult
@@ -41,6 +42,8 @@ class Service(Protocol):
     """What a face may ask of one person's knowledge base."""
 
     settings: Settings
+    chats: KeptChats | None
+    """Saved chats (None where nothing is kept: a visitor)."""
 
     def model_info(self) -> dict[str, Any]: ...
     def answer_backend(self) -> str: ...

@@ -21,6 +21,8 @@ import numpy as np
 from loaders import LoadLimits
 from rag_app.answer.llm import AnswerBackend, parse_backend
 from rag_app.answer.pipeline import Answer, AnswerEvent, AnswerPipeline, checked_question
+from rag_app.conversation.chats import ChatStore
+from rag_app.conversation.kept import KeptChats
 from rag_app.conversation.resolve import checked_history
 from rag_app.conversation.turn import retrieve_turn, stream_turn
 from rag_app.embeddings import multilingual
@@ -92,6 +94,9 @@ class RagService:
         self._on_wait = on_wait
         self._library = library
         self._library_companion = library_companion
+
+    can_write = True
+    """A visitor's service (``rag_app.sharing.people``) writes nothing: no documents, no saved chats."""
 
     def for_user(self, user: str | None) -> RagService:
         """Without people logged in there is one knowledge base: this one."""
@@ -281,6 +286,16 @@ class RagService:
         turns, oldest first, the question not included). An empty or over-long question is refused."""
         question = checked_question(question, self.settings.limit_question_chars)
         return retrieve_turn(self.searcher, question, checked_history(history), k or self.settings.top_k)
+
+    @cached_property
+    def chats(self) -> KeptChats | None:
+        """This knowledge base's saved chats, in a file beside its docstore (None for a visitor)."""
+        if not self.can_write:
+            return None
+        return KeptChats(ChatStore(Path(self.settings.store_dir)), self._stored_chunk_ids)
+
+    def _stored_chunk_ids(self, ids: Sequence[str]) -> list[str]:
+        return [d.id for d in self.store.get_by_ids(ids) if d.id]
 
     @cached_property
     def answer_pipeline(self) -> AnswerPipeline:

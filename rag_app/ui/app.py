@@ -20,6 +20,7 @@ from rag_app.service import (
     StoreError,
 )
 from rag_app.settings import Settings
+from rag_app.ui.chats import chat_choices, saved_messages
 from rag_app.ui.conversation import plain_history
 from rag_app.ui.render import (
     documents_frame,
@@ -77,7 +78,9 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
         )
 
     @_plainly
-    def ask(message: str, history: list[dict[str, Any]], request: gr.Request) -> Iterator[tuple[Any, ...]]:
+    def ask(
+        message: str, history: list[dict[str, Any]], chat_id: str | None, request: gr.Request
+    ) -> Iterator[tuple[Any, ...]]:
         message = (message or "").strip()
         if not message:
             raise gr.Error("Type a question first.")
@@ -101,8 +104,64 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
             else:
                 history[-1]["content"] = render_answer(value)
                 result_json = value.to_json(base.model_info())
+                if base.chats is not None:  # kept in this person's own folder, chosen by the login
+                    chat_id = base.chats.record(chat_id, message, value)
             assert retrieval is not None
-            yield history, render_passages(retrieval), result_json, "", passage_choices(retrieval)
+            yield history, render_passages(retrieval), result_json, "", passage_choices(retrieval), chat_id
+
+    @_plainly
+    def list_chats(chat_id: str | None, request: gr.Request) -> Any:
+        return gr.Dropdown(choices=chat_choices(kb(request).chats), value=chat_id)
+
+    def saved_chats(request: gr.Request) -> list[list[str]]:
+        """[title, id] of the caller's saved chats, most recent first."""
+        return [list(choice) for choice in chat_choices(kb(request).chats)]
+
+    @_plainly
+    def open_chat(chat_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        kept = kb(request).chats
+        if not chat_id or kept is None:
+            return [], None
+        return saved_messages(kept.open(chat_id)), chat_id
+
+    @_plainly
+    def latest_chat(request: gr.Request) -> tuple[Any, ...]:
+        """On opening the page: the chat used last, as it was left (a reload or a restart loses nothing)."""
+        kept = kb(request).chats
+        choices = chat_choices(kept)
+        if kept is None or not choices:
+            return [], None, gr.Dropdown(choices=[], value=None)
+        chat_id = choices[0][1]
+        return saved_messages(kept.open(chat_id)), chat_id, gr.Dropdown(choices=choices, value=chat_id)
+
+    @_plainly
+    def new_chat(request: gr.Request) -> tuple[Any, ...]:
+        return [], None, gr.Dropdown(choices=chat_choices(kb(request).chats), value=None)
+
+    @_plainly
+    def rename_chat(chat_id: str | None, title: str, request: gr.Request) -> Any:
+        kept = kb(request).chats
+        if not chat_id or kept is None:
+            raise gr.Error("Pick a saved chat to rename.")
+        if not (title or "").strip():
+            raise gr.Error("Type the chat's new name.")
+        kept.rename(chat_id, title)
+        return gr.Dropdown(choices=chat_choices(kept), value=chat_id)
+
+    @_plainly
+    def delete_chat(chat_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        kept = kb(request).chats
+        if not chat_id or kept is None:
+            raise gr.Error("Pick a saved chat to delete.")
+        kept.delete(chat_id)
+        return [], None, gr.Dropdown(choices=chat_choices(kept), value=None)
+
+    @_plainly
+    def export_chat(chat_id: str | None, kind: str, request: gr.Request) -> str:
+        kept = kb(request).chats
+        if not chat_id or kept is None:
+            raise gr.Error("Pick a saved chat to export.")
+        return kept.export(chat_id, "json" if kind == "JSON" else "markdown")
 
     @_plainly
     def open_passage(chunk_id: str | None, zoom: float, request: gr.Request) -> tuple[Any, ...]:
@@ -192,11 +251,34 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
         gr.Markdown(render_banner(service.model_info(), service.answer_backend()), elem_id="banner")
         with gr.Tab("Chat"), gr.Row():
             with gr.Column(scale=3):
+                chat_id = gr.State(
+                    None
+                )  # kept on the server for this page; a chat id reaches only its owner's
+                with gr.Row():
+                    saved = gr.Dropdown(
+                        choices=[],
+                        label="Saved chats",
+                        scale=3,
+                        allow_custom_value=True,
+                        elem_id="saved-chats",
+                    )
+                    fresh = gr.Button("New chat", size="sm", scale=1, elem_id="new-chat")
                 chat = gr.Chatbot(label="Conversation", height=460, elem_id="chat")
                 question = gr.Textbox(
                     label="Question", placeholder="Ask about your documents…", elem_id="question"
                 )
                 send = gr.Button("Ask", variant="primary", elem_id="ask")
+                with gr.Accordion("Rename, delete or export this chat", open=False):
+                    with gr.Row():
+                        title = gr.Textbox(label="New name", scale=3, elem_id="chat-title")
+                        rename = gr.Button("Rename", size="sm", scale=1, elem_id="rename-chat")
+                    with gr.Row():
+                        kind = gr.Radio(["Markdown", "JSON"], value="Markdown", label="Export as")
+                        export = gr.Button("Export", size="sm", elem_id="export-chat")
+                        forget = gr.Button("Delete chat", variant="stop", size="sm", elem_id="delete-chat")
+                    exported = gr.Code(
+                        label="Export (copy it from here)", language="markdown", elem_id="export"
+                    )
             with gr.Column(scale=2):
                 passages = gr.HTML("<p>Retrieved passages appear here.</p>", elem_id="passages")
                 opener = gr.Radio(
@@ -237,9 +319,20 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
             plot = gr.BarPlot(x="dimension", y="value", color="query", height=300, label="First 50 values")
             values = gr.Dataframe(label="First 50 values", interactive=False)
 
-        asked = [chat, passages, raw, question, opener]
-        send.click(ask, [question, chat], asked, api_name="ask")
-        question.submit(ask, [question, chat], asked, api_name=False)
+        asked = [chat, passages, raw, question, opener, chat_id]
+        send.click(ask, [question, chat, chat_id], asked, api_name="ask").then(
+            list_chats, [chat_id], [saved], api_name=False
+        )
+        question.submit(ask, [question, chat, chat_id], asked, api_name=False).then(
+            list_chats, [chat_id], [saved], api_name=False
+        )
+        saved.input(open_chat, [saved], [chat, chat_id], api_name="open_chat")
+        fresh.click(new_chat, None, [chat, chat_id, saved], api_name="new_chat")
+        rename.click(rename_chat, [chat_id, title], [saved], api_name="rename_chat")
+        forget.click(delete_chat, [chat_id], [chat, chat_id, saved], api_name="delete_chat")
+        export.click(export_chat, [chat_id, kind], [exported], api_name="export_chat")
+        gr.api(saved_chats, api_name="chats")
+        demo.load(latest_chat, None, [chat, chat_id, saved], api_name=False)
         shown = [page_image, text_view, viewing]
         opener.change(open_passage, [opener, zoom], shown, api_name=False)
         gr.api(page_api, api_name="page")

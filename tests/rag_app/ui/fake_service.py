@@ -29,6 +29,8 @@ INFO = {
 class FakeKnowledgeBase:
     """Implements ``rag_app.service.Service``; remembers what it was asked."""
 
+    chats = None  # nothing kept
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.docs: dict[str, int] = {"guide.pdf": 3}
@@ -57,7 +59,7 @@ class FakeKnowledgeBase:
             report.outcomes.append(FileOutcome(item.source, "indexed", chunks=1))
         return report
 
-    def query(self, question: str, k: int | None = None) -> RetrievalResult:
+    def query(self, question: str, k: int | None = None, history=None) -> RetrievalResult:
         passages = [
             Passage(1, 0.81, "Passage <b>one</b> ![x](http://example.invalid/p.png)", "guide.pdf", 2, "c1"),
             Passage(2, 0.80, "Passage two", "notes.md", None, "c2"),
@@ -65,13 +67,13 @@ class FakeKnowledgeBase:
         verdict = ambiguity_verdict([p.score for p in passages], MINILM.ambiguity_gap)
         return RetrievalResult(question, passages, verdict, MINILM, np.zeros(4, np.float32))
 
-    def stream_answer(self, question: str, k: int | None = None) -> Iterator[tuple[str, Any]]:
+    def stream_answer(self, question: str, k: int | None = None, history=None) -> Iterator[tuple[str, Any]]:
         retrieval = self.query(question, k)
         yield "retrieval", retrieval
         yield "token", "Canned "
         yield "done", Answer("Canned answer [1].", [Citation(1, "guide.pdf", 2, "c1")], "canned", retrieval)
 
-    def answer(self, question: str, k: int | None = None) -> Answer:
+    def answer(self, question: str, k: int | None = None, history=None) -> Answer:
         return next(v for kind, v in self.stream_answer(question, k) if kind == "done")
 
     def documents(self) -> list[dict[str, Any]]:

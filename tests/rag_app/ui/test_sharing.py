@@ -3,83 +3,36 @@ gradio_client as each person would drive it."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 
 import pytest
 from gradio_client import Client, handle_file
 
-from tests.conftest import ROOT
 from tests.rag_app.ui.conftest import free_port
+from tests.rag_app.ui.serving import rag_app, start_server, stop_server, write_auth_file
 
 pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.timeout(600)]
 PEOPLE = {"alice": "alice-secret-1", "bob": "bob-secret-22", "carol": "carol-secret-3"}
-
-
-def rag_app(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "rag_app.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-        env={**os.environ, "RAG_EMBEDDING_MODEL": "bundled", **(env or {})},
-    )
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("shared")
     auth = root / "people.auth"
-    for user, password in PEOPLE.items():
-        assert rag_app("passwd", "--auth-file", str(auth), user, stdin=password + "\n").returncode == 0
+    write_auth_file(auth, PEOPLE)
     library_doc = root / "owls.txt"
     library_doc.write_text("The owl museum opens at noon and keeps forty barn owls in its gardens.")
     assert rag_app("ingest", "--store", str(root / "library"), str(library_doc)).returncode == 0
     port = free_port()
-    env = {
-        **os.environ,
-        "RAG_EMBEDDING_MODEL": "bundled",
-        "RAG_LLM": "none",
-        "RAG_LIMIT_QUESTIONS_PER_MINUTE": "12",
-        "RAG_LIMIT_FILES_PER_UPLOAD": "3",
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rag_app.cli",
-            "serve",
-            "--store",
-            str(root / "kb"),
-            "--auth-file",
-            str(auth),
-            "--library",
-            str(root / "library"),
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stderr is not None
-    for line in proc.stderr:  # ready when it says where it serves: an event, not a sleep
-        if line.startswith("serving on"):
-            break
-    else:
-        pytest.fail(f"the server ended without serving (exit {proc.wait()})")
+    env = {"RAG_LIMIT_QUESTIONS_PER_MINUTE": "12", "RAG_LIMIT_FILES_PER_UPLOAD": "3"}
+    args = ["--store", str(root / "kb"), "--auth-file", str(auth), "--library", str(root / "library")]
+    proc = start_server([*args, "--port", str(port)], env)
     url = f"http://127.0.0.1:{port}/"
     clients = {user: Client(url, auth=(user, password), verbose=False) for user, password in PEOPLE.items()}
     yield url, clients, root
     for client in clients.values():
         client.close()
-    proc.terminate()
-    proc.wait(30)
+    stop_server(proc)
 
 
 def upload(client, *paths):
