@@ -131,9 +131,7 @@ class RagService:
     def companion(self) -> Companion | None:
         """The multilingual model's store beside this one, where the main model reads English only
         (the offline default); None with Qwen3 (it reads every language), or ``RAG_MULTILINGUAL=off``."""
-        if self.settings.multilingual == "off" or thresholds_for(self.embeddings.resolved).multilingual:
-            return None
-        if not multilingual.available():
+        if self._second_model_name() is None:
             return None
         emb = multilingual.MultilingualEmbeddings()
         return open_companion(self.settings, Path(self.settings.store_dir), emb, rebuild=self._rebuild)
@@ -179,7 +177,13 @@ class RagService:
         return RagRetriever(searcher=self.searcher, k=k or self.settings.top_k)
 
     def model_info(self) -> dict[str, Any]:
-        return self.embeddings.model_info()
+        """The live model, and the multilingual one beside it (``second_model``) where there is one."""
+        return {**self.embeddings.model_info(), "second_model": self._second_model_name()}
+
+    def _second_model_name(self) -> str | None:
+        if self.settings.multilingual == "off" or thresholds_for(self.embeddings.resolved).multilingual:
+            return None
+        return multilingual.MULTILINGUAL_NAME if multilingual.available() else None
 
     def answer_backend(self) -> str:
         return self.backend.name

@@ -24,7 +24,8 @@ def _tell_waiting(message: str) -> None:
 def _banner(service) -> str:
     info = service.model_info()
     fallback = " [offline fallback]" if info["is_fallback"] else ""
-    return f"embedding model: {info['name']} ({info['dimensions']} dims, {info['device']}){fallback}"
+    second = f"; other languages: {info['second_model']}" if info.get("second_model") else ""
+    return f"embedding model: {info['name']} ({info['dimensions']} dims, {info['device']}){fallback}{second}"
 
 
 def quiet_libraries(verbose: bool) -> None:

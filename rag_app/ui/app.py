@@ -117,6 +117,10 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
         """[title, id] of the caller's saved chats, most recent first."""
         return [list(choice) for choice in chat_choices(kb(request).chats)]
 
+    def signed_in(request: gr.Request) -> tuple[Any, ...]:
+        user = getattr(request, "username", None)
+        return (f"Signed in as **{safe_text(user)}**" if user else ""), gr.Button(visible=bool(user))
+
     @_plainly
     def open_chat(chat_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         kept = kb(request).chats
@@ -229,6 +233,17 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
         return panels(base)
 
     @_plainly
+    def ask_to_delete(source: str | None, request: gr.Request) -> tuple[Any, ...]:
+        """Deleting cannot be undone: name the document and what goes with it, and ask first."""
+        if not source:
+            raise gr.Error("Pick a document to delete.")
+        found = next((d for d in kb(request).documents() if d["source"] == source), None)
+        if found is None:
+            raise gr.Error(f"No document named {source!r}.")
+        question = f"Delete **{safe_text(source)}** and its {found['chunks']} chunks? This cannot be undone."
+        return question, gr.Row(visible=True)
+
+    @_plainly
     def refresh(request: gr.Request) -> tuple[Any, ...]:
         return panels(kb(request))
 
@@ -243,12 +258,16 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
         summary = f"Each query becomes a vector of **{vectors.shape[1]}** numbers (unit length)."
         if len(vectors) == 2:
             summary += f" Cosine similarity of the two queries: **{float(vectors[0] @ vectors[1]):.3f}**."
-        table = pd.DataFrame({f"query {i + 1}": v[:50].round(4) for i, v in enumerate(vectors)})
+        # float64 before rounding: a float32 0.0424 prints as 0.042399998754262924
+        table = pd.DataFrame({f"query {i + 1}": v[:50].astype(float).round(4) for i, v in enumerate(vectors)})
         return summary, frame, table
 
     with gr.Blocks(title="rag-app: ask your documents", delete_cache=(1800, 3600)) as demo:
         gr.Markdown("# Ask your documents")
         gr.Markdown(render_banner(service.model_info(), service.answer_backend()), elem_id="banner")
+        with gr.Row():
+            who = gr.Markdown(elem_id="who")
+            log_out = gr.Button("Log out", size="sm", visible=False, scale=0, elem_id="log-out")
         with gr.Tab("Chat"), gr.Row():
             with gr.Column(scale=3):
                 chat_id = gr.State(
@@ -303,12 +322,19 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
             )
             password = gr.Textbox(label="Password for protected PDFs (optional)", type="password")
             index = gr.Button("Add to knowledge base", variant="primary", elem_id="index")
-            outcomes = gr.Dataframe(label="Upload results", interactive=False, elem_id="outcomes")
+            # Shown once there is something to say: an empty table says nothing.
+            outcomes = gr.Dataframe(
+                label="Upload results", interactive=False, visible=False, elem_id="outcomes"
+            )
             summary = gr.Markdown(elem_id="summary")
             docs = gr.Dataframe(label="Documents", interactive=False, elem_id="documents")
             with gr.Row():
                 chosen = gr.Dropdown(choices=[], label="Document", allow_custom_value=False, elem_id="chosen")
-                remove = gr.Button("Delete document", variant="stop", elem_id="delete")
+                remove = gr.Button("Delete document…", variant="stop", elem_id="delete")
+            with gr.Row(visible=False) as confirm_row:
+                confirm_text = gr.Markdown(elem_id="confirm-text")
+                confirm = gr.Button("Yes, delete it", variant="stop", elem_id="confirm-delete")
+                cancel = gr.Button("Cancel", elem_id="cancel-delete")
         with gr.Tab("Behind the scenes"):
             gr.Markdown("How a question looks to the retriever: its vector, first 50 values.")
             with gr.Row():
@@ -316,7 +342,8 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
                 second = gr.Textbox(label="Query 2 (compare)", value="I am hungry")
             show = gr.Button("Show vectors")
             vec_summary = gr.Markdown()
-            plot = gr.BarPlot(x="dimension", y="value", color="query", height=300, label="First 50 values")
+            # One line per query, side by side on the same axes (bars would stack the two into one).
+            plot = gr.LinePlot(x="dimension", y="value", color="query", height=300, label="First 50 values")
             values = gr.Dataframe(label="First 50 values", interactive=False)
 
         asked = [chat, passages, raw, question, opener, chat_id]
@@ -333,14 +360,23 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
         export.click(export_chat, [chat_id, kind], [exported], api_name="export_chat")
         gr.api(saved_chats, api_name="chats")
         demo.load(latest_chat, None, [chat, chat_id, saved], api_name=False)
+        demo.load(signed_in, None, [who, log_out], api_name=False)
+        # Gradio's own route ends the session and returns to its login page.
+        log_out.click(None, js="() => { window.location.href = '/logout'; }")
         shown = [page_image, text_view, viewing]
         opener.change(open_passage, [opener, zoom], shown, api_name=False)
         gr.api(page_api, api_name="page")
         zoom.release(open_passage, [opener, zoom], shown, api_name=False)
         previous_page.click(turn_back, [viewing, zoom], shown, api_name=False)
         next_page.click(turn_on, [viewing, zoom], shown, api_name=False)
-        index.click(upload, [files, password], [outcomes, docs, summary, chosen], api_name="upload")
-        remove.click(delete, [chosen], [docs, summary, chosen], api_name="delete")
+        index.click(upload, [files, password], [outcomes, docs, summary, chosen], api_name="upload").then(
+            lambda: gr.Dataframe(visible=True), None, [outcomes], api_name=False
+        )
+        remove.click(ask_to_delete, [chosen], [confirm_text, confirm_row], api_name=False)
+        confirm.click(delete, [chosen], [docs, summary, chosen], api_name="delete").then(
+            lambda: gr.Row(visible=False), None, [confirm_row], api_name=False
+        )
+        cancel.click(lambda: gr.Row(visible=False), None, [confirm_row], api_name=False)
         show.click(inspect_vectors, [first, second], [vec_summary, plot, values], api_name="inspect")
         demo.load(refresh, None, [docs, summary, chosen], api_name="documents")
     return demo

@@ -16,7 +16,7 @@ CSS = """
 .passage .text {white-space: pre-wrap; font-size: 0.9em;}
 .ambiguity {background: #fff4ce; color: #5c4400; border: 1px solid #e0b400; padding: 8px; border-radius: 6px;}
 .muted {opacity: 0.6;}
-.fallback {background: #fde8e8; color: #7a1c1c; padding: 6px 10px; border-radius: 6px;}
+.fallback {font-size: 0.85em; opacity: 0.75;}
 .text-view {white-space: pre-wrap; font-size: 0.9em; max-height: 420px; overflow-y: auto;}
 .text-view mark {background: #ffd60060;}
 """
@@ -38,6 +38,7 @@ def launch(
         server_port=port if port is not None else settings.port,
         share=share,
         auth=auth,
+        auth_message="rag-app: ask your documents. Sign in with the name and password the owner gave you.",
         max_file_size=f"{settings.max_upload_mb}mb",
         blocked_paths=[str(Path(settings.store_dir).resolve()), *(blocked_paths or [])],
         show_error=False,

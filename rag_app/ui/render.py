@@ -23,10 +23,13 @@ def render_banner(info: dict[str, Any], backend_name: str) -> str:
         f"{html.escape(info['device'])} ({html.escape(info['dtype'])}) "
         f"&nbsp;|&nbsp; **Answers:** {html.escape(backend_name)}"
     )
-    if info["is_fallback"]:
+    if info.get("second_model"):
+        text += f" &nbsp;|&nbsp; **Other languages:** {html.escape(info['second_model'])}"
+    if info["is_fallback"]:  # one calm line: the app works; this says what a stronger setup would change
         text += (
-            "\n\n<div class='fallback'>Running on the offline fallback model, not Qwen3-Embedding-4B "
-            f"({html.escape(info['reason'])}). See the README to use Qwen3-Embedding-4B.</div>"
+            "\n\n<span class='fallback'>Offline model in use (Qwen3-Embedding-4B is not here: "
+            f"{html.escape(info['reason'])}). "
+            "The README's “Models” section says how to use it.</span>"
         )
     return text
 
@@ -180,4 +183,5 @@ def excerpt_html(view: PageView) -> str:
 
 
 def vector_frame(vector: list[float], label: str, n: int = 50) -> pd.DataFrame:
-    return pd.DataFrame({"dimension": list(range(min(n, len(vector)))), "value": vector[:n], "query": label})
+    values = [round(float(v), 4) for v in vector[:n]]
+    return pd.DataFrame({"dimension": list(range(len(values))), "value": values, "query": label})

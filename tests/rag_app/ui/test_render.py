@@ -71,7 +71,14 @@ def test_banner_names_the_model_and_the_fallback():
         "reason": "no <Qwen3>",
     }
     banner = render_banner(info, "extractive")
-    assert "m&lt;x&gt; · 384 dims" in banner and "offline fallback" in banner and "no &lt;Qwen3&gt;" in banner
+    assert (
+        "m&lt;x&gt; · 384 dims" in banner
+        and "Offline model in use" in banner
+        and "no &lt;Qwen3&gt;" in banner
+    )
+    assert "Other languages" not in banner
+    banner = render_banner({**info, "second_model": "usem<3>"}, "extractive")
+    assert "**Other languages:** usem&lt;3&gt;" in banner
 
 
 def test_documents_table_says_what_read_each_file_and_what_it_could_not():

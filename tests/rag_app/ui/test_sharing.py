@@ -146,3 +146,17 @@ def test_in_a_browser_a_person_logs_in_uploads_asks_and_sees_only_their_document
     page.locator("#ask").click()
     expect(page.locator("#chat")).to_contain_text("three eggs", timeout=120_000)
     assert "submarine" not in page.locator("#passages").inner_text()
+    # Deleting asks first, naming the document and its chunks; Cancel keeps it.
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#chosen input").fill("recipes.txt")
+    page.get_by_role("option", name="recipes.txt").click()
+    page.locator("#delete").click()
+    expect(page.locator("#confirm-text")).to_contain_text("Delete recipes.txt and its 1 chunks?")
+    page.locator("#cancel-delete").click()
+    expect(page.locator("#confirm-delete")).to_be_hidden()
+    expect(page.locator("#documents")).to_contain_text("recipes.txt")
+    # Who is signed in, and a way out that leads back to the login page.
+    expect(page.locator("#who")).to_contain_text("Signed in as bob")
+    page.locator("#log-out").click()
+    expect(page.get_by_label("username")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("rag-app: ask your documents")).to_be_visible()
