@@ -56,6 +56,10 @@ class Person(RagService):
         self.usage.admit_question(self.limits)
         return super().stream_answer(question, k, history)
 
+    def embed_queries(self, texts: Sequence[str]) -> Any:
+        self.usage.admit_question(self.limits)
+        return super().embed_queries(texts)
+
     def answer(self, question: str, k: int | None = None, history: History = None) -> Answer:
         return super().answer(question, k, history)  # through stream_answer: admitted once
 
