@@ -82,7 +82,10 @@ class LoginThrottle:
                 f"try again in {math.ceil(wait)} s",
                 wait,
             )
-        wait = record.last + back_off(record.failures - free) - now
+        counted = record.failures
+        if free:  # the first back-off comes with the ``free``-th failure
+            counted = record.failures - free + 1 if record.failures >= free else 0
+        wait = record.last + back_off(counted) - now
         if wait > 0:
             return Refusal(f"too many failed logins {_FOR[what]}: try again in {math.ceil(wait)} s", wait)
         return None

@@ -51,6 +51,7 @@ class UploadCache:
     """
 
     def __init__(self, root: Path) -> None:
+        self._given = Path(os.path.abspath(root))
         self.root = Path(os.path.realpath(root))
         self._owners: dict[str, set[str | None]] = {}
         self._folders: dict[str, int] = {}
@@ -58,14 +59,15 @@ class UploadCache:
 
     def prepare(self) -> Path:
         """Create the folder 0700 (or check an existing one is ours and not a link), empty it."""
-        if os.path.lexists(self.root):
-            info = os.lstat(self.root)
-            if not os.path.isdir(self.root) or os.path.islink(self.root) or info.st_uid != os.getuid():
-                raise OSError(f"{self.root} is not a folder of this user's: choose another upload cache")
-            for child in self.root.iterdir():  # leftovers of an earlier run (killed, or cleaned late)
+        given = self._given
+        if os.path.lexists(given):
+            if given.is_symlink() or not given.is_dir() or given.stat().st_uid != os.getuid():
+                raise OSError(f"{given} is not a folder of this user's: choose another upload cache")
+            for child in given.iterdir():  # leftovers of an earlier run (killed, or cleaned late)
                 shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.root.chmod(0o700)
+        given.mkdir(mode=0o700, parents=True, exist_ok=True)
+        given.chmod(0o700)
+        self.root = Path(os.path.realpath(given))
         return self.root
 
     def _key(self, path: str | Path) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 from tests.rag_app.ui.conftest import free_port
 
-PEOPLE = {"alice": "alice-secret-1", "bob": "bob-secret-22"}
+PEOPLE = {"alice": "alice-secret-1", "bob": "bob-secret-22", "carol": "carol-secret-3"}
 
 
 def rag_app(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
@@ -28,9 +29,9 @@ def rag_app(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.
 
 
 @contextmanager
-def shared_server(root: Path, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Serve a knowledge base per person (alice, bob) from ``root``; yields the URL and the process,
-    whose stderr after "serving on" is left unread (the caller may read it)."""
+def shared_server(root: Path, env: dict[str, str] | None = None) -> Iterator[tuple[str, list[str]]]:
+    """Serve a knowledge base per person (alice, bob, carol) from ``root``; yields the URL and the lines
+    the server writes to stderr once serving (collected as they come)."""
     auth = root / "people.auth"
     for user, password in PEOPLE.items():
         assert rag_app("passwd", "--auth-file", str(auth), user, stdin=password + "\n").returncode == 0
@@ -56,8 +57,10 @@ def shared_server(root: Path, env: dict[str, str] | None = None) -> Iterator[tup
             break
     else:
         raise RuntimeError(f"the server ended without serving (exit {proc.wait()})")
+    logged: list[str] = []
+    threading.Thread(target=lambda: logged.extend(proc.stderr), daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{port}/", proc
+        yield f"http://127.0.0.1:{port}/", logged
     finally:
         proc.terminate()
         proc.wait(30)
