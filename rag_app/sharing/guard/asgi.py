@@ -246,22 +246,31 @@ class Guard:
         refusal = self.config.throttle.admit(user, address)
         if refusal is not None:
             return await refuse(send, 429, refusal.message, refusal.retry_after_s)
-        watch = Watch(send)
+        settled = False
+
+        def settle(ok: bool | None) -> None:
+            nonlocal settled
+            if not settled:
+                settled = True
+                self.config.throttle.done(user, address, ok=ok)
 
         async def noted(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 200:
-                self._sweep(scope)
-                now = self.config.clock()
-                for name, value in message.get("headers", []):
-                    cookie = value.decode("latin-1")
-                    if name == b"set-cookie" and cookie.startswith(TOKEN_COOKIE):
-                        self._born[cookie.partition("=")[2].partition(";")[0]] = now
-            await watch(message)
+            if message["type"] == "http.response.start":
+                ok = message["status"] == 200
+                if ok:
+                    self._sweep(scope)
+                    now = self.config.clock()
+                    for name, value in message.get("headers", []):
+                        cookie = value.decode("latin-1")
+                        if name == b"set-cookie" and cookie.startswith(TOKEN_COOKIE):
+                            self._born[cookie.partition("=")[2].partition(";")[0]] = now
+                settle(ok)  # before the answer leaves: the next try already sees this one
+            await send(message)
 
         try:
             await self.app(scope, replay(body, receive), noted)
         finally:
-            self.config.throttle.done(user, address, ok=watch.status == 200)
+            settle(None)  # no answer at all (the client left): nothing to count
 
     async def _upload(self, scope: Scope, receive: Receive, send: Send, user: str | None) -> None:
         if user is None and self._auth_on(scope):

@@ -110,8 +110,8 @@ class LoginThrottle:
             place.checking += 1
             return None
 
-    def done(self, user: str, address: str, *, ok: bool) -> None:
-        """The check admitted for ``user`` from ``address`` answered ``ok``."""
+    def done(self, user: str, address: str, *, ok: bool | None) -> None:
+        """The check admitted for ``user`` from ``address`` answered ``ok`` (None: it never answered)."""
         with self._lock:
             now = self.clock()
             account = self._record(self._accounts, user, now)
@@ -120,6 +120,7 @@ class LoginThrottle:
             place.checking = max(0, place.checking - 1)
             if ok:
                 account.failures, account.last = 0, -math.inf
+            if ok is not False:
                 return
             for record in (account, place):
                 record.failures += 1

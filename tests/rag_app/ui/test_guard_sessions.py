@@ -113,3 +113,12 @@ def test_a_refusal_naming_a_hostile_file_reaches_the_person_escaped(guarded):
     message = str(refused.value)
     assert "&lt;a href=" in message and "<a href" not in message
     client.close()
+
+
+def test_the_login_page_s_multipart_form_is_counted_under_its_name_too(guarded):
+    demo, clock = guarded
+    clock.now += 900
+    form = {"username": (None, "alice"), "password": (None, "not-it")}
+    assert httpx.post(f"{demo.local_url}login", files=form).status_code == 400
+    again = httpx.post(f"{demo.local_url}login", files=form)
+    assert again.status_code == 429 and "for this account" in again.json()["detail"]
