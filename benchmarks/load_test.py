@@ -170,8 +170,9 @@ def main() -> None:
                     if user != thief:
                         where = {"session_hash": client.session_hash}
                         with http.stream("GET", "/gradio_api/queue/data", params=where) as answer:
-                            with lock:
-                                streams_read.append(answer.status_code)
+                            code = answer.status_code
+                        with lock:
+                            streams_read.append(code)
 
     attackers = [threading.Thread(target=guesser, args=(n,)) for n in range(args.attackers)]
     attackers += [threading.Thread(target=stream_reader)] if args.attackers else []
