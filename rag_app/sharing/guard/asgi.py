@@ -212,6 +212,10 @@ class Guard:
             elif method == "GET" and parts[0] == "call" and len(parts) >= 3:
                 if not self.config.owners.claim("event", parts[-1], user):
                     return await refuse(send, 403, "this event belongs to someone else")
+            elif parts[0] == "stream" and len(parts) >= 2:  # media streams (GET) and streamed inputs (POST)
+                kind = "session" if method == "GET" else "event"
+                if not self.config.owners.claim(kind, parts[1], user):
+                    return await refuse(send, 403, f"this queue {kind} belongs to someone else")
             elif method == "POST" and (
                 api in ("/queue/join", "/cancel") or parts[0] in ("run", "api", "call")
             ):
