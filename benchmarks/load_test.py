@@ -206,6 +206,10 @@ Latency includes waiting in the queue: with 20 people asking at once on two CPU 
 """
     data = {"latencies": latencies, "errors": errors, "leaks": leaks, "wall_s": wall}
     if args.attackers:
+        markdown = markdown.replace(
+            "under load (`benchmarks/load_test.py`)",
+            f"under load, with attackers (`benchmarks/load_test.py --attackers {args.attackers}`)",
+        )
         checked = sum(code != 429 for code in attempts)
         stolen = sum(code == 200 for code in streams_read)
         markdown += f"""
