@@ -60,6 +60,8 @@ def _plainly(fn: Any) -> Any:
         def streaming(*args: Any, **kwargs: Any) -> Iterator[Any]:
             try:
                 yield from fn(*args, **kwargs)
+            except gr.Error:
+                raise  # already a refusal (gr.Error is a ValueError: never escaped twice)
             except (ValueError, StoreError) as exc:
                 raise refusal(str(exc)) from exc
 
@@ -69,6 +71,8 @@ def _plainly(fn: Any) -> Any:
     def plain(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except gr.Error:
+            raise
         except (ValueError, StoreError) as exc:
             raise refusal(str(exc)) from exc
 
@@ -186,9 +190,10 @@ def build_app(
         if not source:
             raise refusal("Pick a document to delete.")
         base = kb(request)
-        removed = base.delete(source)
         if uploads is not None:
             uploads.forget(getattr(request, "username", None))
+        # Only one's own names reach the store (a name typed in, or a store never written to, is refused here).
+        removed = base.delete(source) if source in {d["source"] for d in base.documents()} else 0
         if not removed:
             raise refusal(f"No document named {source!r}.")
         gr.Info(html.escape(f"Deleted {source} ({removed} chunks).", quote=False))
@@ -250,7 +255,9 @@ def build_app(
             summary = gr.Markdown(elem_id="summary")
             docs = gr.Dataframe(label="Documents", interactive=False, elem_id="documents")
             with gr.Row():
-                chosen = gr.Dropdown(choices=[], label="Document", allow_custom_value=False, elem_id="chosen")
+                # Custom values pass Gradio's check (which answers a name not in the list with the raw name
+                # and a logged traceback); ``delete`` refuses a name that is not one's own, escaped.
+                chosen = gr.Dropdown(choices=[], label="Document", allow_custom_value=True, elem_id="chosen")
                 remove = gr.Button("Delete document", variant="stop", elem_id="delete")
         with gr.Tab("Behind the scenes"):
             gr.Markdown("How a question looks to the retriever: its vector, first 50 values.")

@@ -160,8 +160,15 @@ def test_bob_cannot_read_alices_queue_stream_event_or_heartbeat(server):
 
 def test_an_expired_or_unknown_session_gets_401_not_a_traceback(server):
     url, _root, logged = server
+    bob = Client(url, auth=("bob", PEOPLE["bob"]), verbose=False)
+    with pytest.raises(Exception, match="No document named") as refused:
+        bob.predict("<a href='http://evil.invalid/'>x</a>.txt", api_name="/delete")
+    assert "&lt;a href=" in str(refused.value) and "<a href" not in str(refused.value)
+    with pytest.raises(Exception, match="Choose one or more files first"):
+        bob.predict([], "", api_name="/upload")
+    bob.close()
     stranger = httpx.Client(base_url=url, cookies={"access-token-unsecure-x": "forged"})
     assert stranger.get("/config").status_code == 401
     assert stranger.post("/gradio_api/upload", files={"files": ("a.txt", b"a")}).status_code == 401
     assert json.loads(stranger.get("/gradio_api/queue/data", params={"session_hash": "s"}).text)
-    assert not any("Traceback" in line for line in logged)
+    assert not any("Traceback" in line for line in logged), "".join(logged)[-5000:]
