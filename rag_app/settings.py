@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     """All the files of one upload together."""
     limit_uploads_in_flight: int = Field(default=1, ge=1)
     limit_questions_per_minute: int = Field(default=20, ge=1)
+    limit_pages_per_minute: int = Field(default=60, ge=1)
+    """Pages the page viewer draws for one person a minute (each is a render)."""
     limit_question_chars: int = Field(default=2000, ge=10)
     """Also the cap on each text the vector inspector embeds."""
     limit_request_kb: int = Field(default=1024, ge=16)

@@ -170,3 +170,17 @@ def test_an_inspected_text_over_the_question_limit_is_refused_before_embedding()
     service = RagService(Settings(limit_question_chars=100), embeddings=Never())
     with pytest.raises(ValueError, match="limited to 100 characters; this one has 3,000,000"):
         service.embed_queries(["ok", "x" * 3_000_000])
+
+
+def test_pages_drawn_have_their_own_limit(monkeypatch):
+    clock = Clock()
+    p, rec = person(monkeypatch, pages_per_minute=3, clock=clock)
+    monkeypatch.setattr(RagService, "page_view", lambda self, *a: rec.calls.append("page"))
+    for _ in range(3):
+        p.page_view("c1", None, 1.0)
+    with pytest.raises(LimitExceeded, match="at most 3 pages a minute: turn again in 60 s"):
+        p.page_view("c1", 2, 1.0)
+    p.query("pages do not count as questions")
+    clock.now += 60
+    p.page_view("c1", 2, 1.0)
+    assert rec.calls == ["page"] * 3 + ["query", "page"]
