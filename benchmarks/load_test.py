@@ -1,8 +1,10 @@
 """A shared server under load: 20 people logged in to a real `rag-app serve` (auth file, a 10,000-chunk library,
 the extractive backend), asking at once through gradio_client while two of them upload; answer latency
-p50/p95, errors, and whether any response ever held another person's passages.
+p50/p95, errors, and whether any response ever held another person's passages. With ``--attackers N``,
+N clients beside them guess passwords all along (one on a real account, the others on made-up names) and
+one logged-in person tries to read every other person's queue stream by its session hash.
 
-Run: .venv/bin/python benchmarks/load_test.py [--people 20] [--rounds 5] [--chunks 10000]
+Run: .venv/bin/python benchmarks/load_test.py [--people 20] [--rounds 5] [--chunks 10000] [--attackers 3]
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--chunks", type=int, default=10_000)
+    parser.add_argument("--attackers", type=int, default=0)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp())
     build_library(root / "library", args.chunks)
@@ -140,12 +143,48 @@ def main() -> None:
 
     threads = [threading.Thread(target=asker, args=(u,)) for u in people]
     threads += [threading.Thread(target=uploader, args=(u,)) for u in list(people)[:2]]
+    attempts: list[int] = []
+    streams_read: list[int] = []
+    done = threading.Event()
+
+    def guesser(n: int) -> None:
+        import httpx
+
+        with httpx.Client(base_url=url, timeout=30) as http:
+            i = 0
+            while not done.is_set():
+                name = next(iter(people)) if n == 0 else f"nobody-{n}-{i}"
+                code = http.post("/login", data={"username": name, "password": f"guess-{i}"}).status_code
+                with lock:
+                    attempts.append(code)
+                i += 1
+
+    def stream_reader() -> None:
+        import httpx
+
+        thief, password = list(people.items())[-1]
+        with httpx.Client(base_url=url, timeout=5) as http:
+            http.post("/login", data={"username": thief, "password": password})
+            while not done.is_set():
+                for user, client in clients.items():
+                    if user != thief:
+                        where = {"session_hash": client.session_hash}
+                        with http.stream("GET", "/gradio_api/queue/data", params=where) as answer:
+                            code = answer.status_code
+                        with lock:
+                            streams_read.append(code)
+
+    attackers = [threading.Thread(target=guesser, args=(n,)) for n in range(args.attackers)]
+    attackers += [threading.Thread(target=stream_reader)] if args.attackers else []
     started = time.perf_counter()
-    for t in threads:
+    for t in [*attackers, *threads]:
         t.start()
     for t in threads:
         t.join()
     wall = time.perf_counter() - started
+    done.set()
+    for t in attackers:
+        t.join()
     for client in clients.values():
         client.close()
     server.terminate()
@@ -165,7 +204,26 @@ All {args.people} ask {args.rounds} questions each at once through gradio_client
 
 Latency includes waiting in the queue: with 20 people asking at once on two CPU cores, most of it is the wait.
 """
-    save("load_test", {"latencies": latencies, "errors": errors, "leaks": leaks, "wall_s": wall}, markdown)
+    data = {"latencies": latencies, "errors": errors, "leaks": leaks, "wall_s": wall}
+    if args.attackers:
+        markdown = markdown.replace(
+            "under load (`benchmarks/load_test.py`)",
+            f"under load, with attackers (`benchmarks/load_test.py --attackers {args.attackers}`)",
+        )
+        checked = sum(code != 429 for code in attempts)
+        stolen = sum(code == 200 for code in streams_read)
+        markdown += f"""
+Beside them, {args.attackers} clients guessed passwords the whole time (one on a real account, the others on made-up
+names) and one logged-in person asked for every other person's queue stream by its session hash:
+{len(attempts):,} login attempts, {checked} of them checked (the rest refused at once with 429, no password hashed);
+{len(streams_read):,} stream reads, {stolen} answered 200 (the rest 403).
+"""
+        data |= {
+            "login_attempts": len(attempts),
+            "logins_checked": checked,
+            "streams_read": streams_read.count(200),
+        }
+    save("load_test_attack" if args.attackers else "load_test", data, markdown)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,11 @@ ORDER = [
     "read_while_writing",
     "page_viewer",
     "load_test",
+    "load_test_attack",
     "scale_out",
 ]
 COMMANDS = {name: f".venv/bin/python benchmarks/{name}.py" for name in ORDER}
+COMMANDS["load_test_attack"] = ".venv/bin/python benchmarks/load_test.py --attackers 3"
 # The figures shown were made with these (a full answer run takes hours of SmolLM2 on 2 cores).
 COMMANDS["eval_answers"] += " --sets own,clapnq,mtrag,sec --llm-limit 20"
 COMMANDS["eval_conversation"] += " --llm-limit 30"

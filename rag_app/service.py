@@ -381,8 +381,10 @@ class RagService:
         return self.store.verify_checksums()
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Query vectors as the retriever computes them (instruction included for Qwen3)."""
-        return self.embeddings.encode_queries(list(texts))
+        """Query vectors as the retriever computes them (instruction included for Qwen3); each text is
+        held to the question length limit, refused at once over it."""
+        limit = self.settings.limit_question_chars
+        return self.embeddings.encode_queries([checked_question(t, limit) for t in texts])
 
     def page_view(self, chunk_id: str, page: int | None = None, zoom: float = 1.0) -> PageView:
         """The page a passage stands on (or ``page`` of its document), with the passage marked; for a text

@@ -69,7 +69,25 @@ class Settings(BaseSettings):
     """All the files of one upload together."""
     limit_uploads_in_flight: int = Field(default=1, ge=1)
     limit_questions_per_minute: int = Field(default=20, ge=1)
+    limit_pages_per_minute: int = Field(default=60, ge=1)
+    """Pages the page viewer draws for one person a minute (each is a render)."""
     limit_question_chars: int = Field(default=2000, ge=10)
+    """Also the cap on each text the vector inspector embeds."""
+    limit_request_kb: int = Field(default=1024, ge=16)
+    """The largest request body a shared server reads, uploads aside (those have their own caps)."""
+    limit_upload_window_files: int = Field(default=100, ge=1)
+    """Raw uploads per person in a window (``limit_upload_window_minutes``), counted where they land."""
+    limit_upload_window_mb: int = Field(default=500, ge=1)
+    limit_upload_window_minutes: float = Field(default=10.0, gt=0)
+    login_lockout_failures: int = Field(default=10, ge=1)
+    """Failed logins for one account before it is locked (each failure before that backs off 0.5 s
+    doubling to 8 s); an address is locked after three times as many."""
+    login_lockout_minutes: float = Field(default=15.0, gt=0)
+    session_ttl_hours: float = Field(default=12.0, gt=0)
+    """A login lasts this long; then the person logs in again."""
+    upload_cache_dir: Path | None = None
+    """Gradio's upload cache (``GRADIO_TEMP_DIR``) for a shared server; None: a private 0700 folder
+    in the system's temp folder, named for the store, emptied at start."""
     vector_store: Literal["faiss", "milvus"] = "faiss"
     """Where vectors live: ``faiss`` (in the store folder) or ``milvus`` (at ``milvus_uri``)."""
     milvus_uri: str | None = None

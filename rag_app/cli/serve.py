@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 from pathlib import Path
@@ -43,6 +44,25 @@ def _accounts(args: argparse.Namespace, settings):
     return Accounts.single(user, password)
 
 
+def private_upload_cache(settings):
+    """Gradio's upload cache for this server: a 0700 folder of its own, emptied of an earlier run's
+    leftovers. Gradio reads ``GRADIO_TEMP_DIR`` whenever it stores or checks a file, so it is set for
+    the life of the process, before the app is built."""
+    from rag_app.sharing.guard import UploadCache, default_cache_dir
+
+    uploads = UploadCache(settings.upload_cache_dir or default_cache_dir(settings.store_dir))
+    os.environ["GRADIO_TEMP_DIR"] = str(uploads.prepare())
+    return uploads
+
+
+def guard_middleware(settings, uploads) -> list:
+    from starlette.middleware import Middleware
+
+    from rag_app.sharing.guard import Guard, GuardConfig
+
+    return [Middleware(Guard, config=GuardConfig.from_settings(settings, uploads))]
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Refuse to listen beyond this machine without accounts, seed the samples, start the app and wait."""
     settings = settings_from(args)
@@ -63,6 +83,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     quiet_libraries(args.verbose)
     prepare_server_process()
+    os.umask(0o077)  # every store file, kept original and cached upload: this user's alone (0600/0700)
+    uploads = private_upload_cache(settings)
     library = Path(args.library) if args.library else None
     if args.watch and library is None:
         print(
@@ -85,10 +107,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
             local.ingest([SAMPLE_DOCS])
     elif accounts is None and library is None:
         print("warning: no accounts and no --library: visitors will have nothing to search", file=sys.stderr)
-    demo = build_app(settings, app_service)
+    demo = build_app(settings, app_service, uploads=uploads)
     threading.Thread(target=app_service.warm_up, name="warm-up", daemon=True).start()
     blocked = [str(Path.home() / ".cache" / "huggingface"), *([str(library.resolve())] if library else [])]
-    launch(demo, settings, share=args.share, auth=accounts, blocked_paths=blocked)
+    launch(
+        demo,
+        settings,
+        share=args.share,
+        auth=accounts.acheck if accounts else None,
+        blocked_paths=blocked,
+        middleware=guard_middleware(settings, uploads),
+    )
     who = (
         "people with accounts, each with a private knowledge base"
         if accounts

@@ -1,9 +1,9 @@
 """Who may log in: salted scrypt password hashes in an auth file, and a login check that slows down.
 
 The auth file has one ``user:scrypt$n$r$p$salt$hash`` line per person (hex salt and hash), written
-by ``rag-app passwd``; passwords are never stored. A failed login waits before it answers, longer
-after each failure for that name (0.5 s, 1 s, 2 s ... at most 8 s), so guessing is slow, and a
-successful one resets the count.
+by ``rag-app passwd``; passwords are never stored. The check is scrypt, run in a worker thread (one
+at a time) so the server's event loop never waits on it; slowing and locking out failed logins is the
+guard's job (``rag_app.sharing.guard.logins``), decided before a check runs.
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ import hmac
 import os
 import re
 import secrets
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+import anyio
+import anyio.to_thread
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 _USER = re.compile(r"^[A-Za-z0-9._@+-]{1,64}$")
-MAX_DELAY_S = 8.0
 
 
 class AccountError(ValueError):
@@ -85,13 +84,13 @@ def set_password(path: Path, user: str, password: str) -> bool:
 
 
 class Accounts:
-    """The people who may log in, and Gradio's ``auth`` callable for them."""
+    """The people who may log in; ``acheck`` is Gradio's ``auth`` (a coroutine function, so Gradio
+    awaits it instead of running the hashing inside its event loop)."""
 
-    def __init__(self, users: dict[str, str], *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, users: dict[str, str], *, checks_at_once: int = 1) -> None:
         self.users = users
-        self._failures: dict[str, int] = {}
-        self._lock = threading.Lock()
-        self._sleep = sleep
+        self._checks_at_once = checks_at_once
+        self._limiter: anyio.CapacityLimiter | None = None
 
     @classmethod
     def from_file(cls, path: Path) -> Accounts:
@@ -106,14 +105,13 @@ class Accounts:
         stored = self.users.get(user)
         # An unknown name costs the same hashing as a known one: the answer time tells nothing.
         ok = password_matches(password, stored) if stored else password_matches(password, _DECOY)
-        ok = ok and stored is not None
-        with self._lock:
-            if ok:
-                self._failures.pop(user, None)
-                return True
-            failures = self._failures[user] = self._failures.get(user, 0) + 1
-        self._sleep(min(MAX_DELAY_S, 0.5 * 2 ** (failures - 1)))
-        return False
+        return ok and stored is not None
+
+    async def acheck(self, user: str, password: str) -> bool:
+        """``check`` in a worker thread, at most ``checks_at_once`` at a time (scrypt wants a core each)."""
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self._checks_at_once)
+        return await anyio.to_thread.run_sync(self.check, user, password, limiter=self._limiter)
 
     def __call__(self, user: str, password: str) -> bool:
         return self.check(user, password)

@@ -34,6 +34,7 @@ class PersonLimits:
     bytes_per_upload: int
     uploads_in_flight: int
     questions_per_minute: int
+    pages_per_minute: int = 60
 
     @classmethod
     def from_settings(cls, s: Settings) -> PersonLimits:
@@ -42,6 +43,7 @@ class PersonLimits:
             s.limit_upload_mb * 1024 * 1024,
             s.limit_uploads_in_flight,
             s.limit_questions_per_minute,
+            s.limit_pages_per_minute,
         )
 
 
@@ -51,20 +53,26 @@ class Usage:
 
     clock: Callable[[], float] = time.monotonic
     questions: deque[float] = field(default_factory=deque)
+    pages: deque[float] = field(default_factory=deque)
     uploads: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def admit_question(self, limits: PersonLimits) -> None:
+        self._admit(self.questions, limits.questions_per_minute, "questions", "ask again")
+
+    def admit_page(self, limits: PersonLimits) -> None:
+        """Drawing a page costs a render: pages shown a minute have their own, larger, limit."""
+        self._admit(self.pages, limits.pages_per_minute, "pages", "turn again")
+
+    def _admit(self, times: deque[float], limit: int, what: str, again: str) -> None:
         now = self.clock()
         with self.lock:
-            while self.questions and now - self.questions[0] >= WINDOW_S:
-                self.questions.popleft()
-            if len(self.questions) >= limits.questions_per_minute:
-                wait = WINDOW_S - (now - self.questions[0])
-                raise LimitExceeded(
-                    f"at most {limits.questions_per_minute} questions a minute: ask again in {wait:.0f} s"
-                )
-            self.questions.append(now)
+            while times and now - times[0] >= WINDOW_S:
+                times.popleft()
+            if len(times) >= limit:
+                wait = WINDOW_S - (now - times[0])
+                raise LimitExceeded(f"at most {limit} {what} a minute: {again} in {wait:.0f} s")
+            times.append(now)
 
     @contextmanager
     def admit_upload(self, limits: PersonLimits, paths: Sequence[Path]) -> Iterator[None]:

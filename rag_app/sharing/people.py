@@ -56,6 +56,14 @@ class Person(RagService):
         self.usage.admit_question(self.limits)
         return super().stream_answer(question, k, history)
 
+    def page_view(self, chunk_id: str, page: int | None = None, zoom: float = 1.0) -> Any:
+        self.usage.admit_page(self.limits)
+        return super().page_view(chunk_id, page, zoom)
+
+    def embed_queries(self, texts: Sequence[str]) -> Any:
+        self.usage.admit_question(self.limits)
+        return super().embed_queries(texts)
+
     def answer(self, question: str, k: int | None = None, history: History = None) -> Answer:
         return super().answer(question, k, history)  # through stream_answer: admitted once
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import functools
+import html
 import inspect
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import gradio as gr
 import pandas as pd
@@ -39,6 +40,20 @@ from rag_app.ui.render import (
 # ---- the app -------------------------------------------------------------------------------
 
 
+class UploadOwners(Protocol):
+    """Who uploaded each file in Gradio's upload cache (``rag_app.sharing.guard.UploadCache``)."""
+
+    def owns(self, user: str | None, path: str | Path) -> bool: ...
+    def release(self, user: str | None, paths: Iterable[str | Path]) -> None: ...
+    def forget(self, user: str | None) -> None: ...
+
+
+def refusal(message: str) -> gr.Error:
+    """A plain refusal: escaped (Gradio shows toasts as HTML, and names come from files) and never
+    logged with a traceback (it is an answer, not a fault)."""
+    return gr.Error(html.escape(message, quote=False), print_exception=False)
+
+
 def _plainly(fn: Any) -> Any:
     """A callback whose refusals (a limit reached, a damaged store) reach the person as a plain message."""
     if inspect.isgeneratorfunction(fn):
@@ -47,8 +62,10 @@ def _plainly(fn: Any) -> Any:
         def streaming(*args: Any, **kwargs: Any) -> Iterator[Any]:
             try:
                 yield from fn(*args, **kwargs)
+            except gr.Error:
+                raise  # already a refusal (gr.Error is a ValueError: never escaped twice)
             except (ValueError, StoreError) as exc:
-                raise gr.Error(str(exc)) from exc
+                raise refusal(str(exc)) from exc
 
         return streaming
 
@@ -56,15 +73,20 @@ def _plainly(fn: Any) -> Any:
     def plain(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except gr.Error:
+            raise
         except (ValueError, StoreError) as exc:
-            raise gr.Error(str(exc)) from exc
+            raise refusal(str(exc)) from exc
 
     return plain
 
 
-def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
+def build_app(
+    settings: Settings, service: ServiceProvider, *, uploads: UploadOwners | None = None
+) -> gr.Blocks:
     """The app over ``service``; tests pass a fake one. Who is asking comes from Gradio's login
-    (``gr.Request.username``), never from anything the browser sends."""
+    (``gr.Request.username``), never from anything the browser sends. With ``uploads``, a file is
+    indexed only for the person who uploaded it, and its cached copy is deleted once read."""
 
     def kb(request: gr.Request | None) -> Service:
         return service.for_user(getattr(request, "username", None))
@@ -83,7 +105,7 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
     ) -> Iterator[tuple[Any, ...]]:
         message = (message or "").strip()
         if not message:
-            raise gr.Error("Type a question first.")
+            raise refusal("Type a question first.")
         base = kb(request)
         earlier = plain_history(history)
         history = [
@@ -146,9 +168,9 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
     def rename_chat(chat_id: str | None, title: str, request: gr.Request) -> Any:
         kept = kb(request).chats
         if not chat_id or kept is None:
-            raise gr.Error("Pick a saved chat to rename.")
+            raise refusal("Pick a saved chat to rename.")
         if not (title or "").strip():
-            raise gr.Error("Type the chat's new name.")
+            raise refusal("Type the chat's new name.")
         kept.rename(chat_id, title)
         return gr.Dropdown(choices=chat_choices(kept), value=chat_id)
 
@@ -156,7 +178,7 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
     def delete_chat(chat_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         kept = kb(request).chats
         if not chat_id or kept is None:
-            raise gr.Error("Pick a saved chat to delete.")
+            raise refusal("Pick a saved chat to delete.")
         kept.delete(chat_id)
         return [], None, gr.Dropdown(choices=chat_choices(kept), value=None)
 
@@ -164,7 +186,7 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
     def export_chat(chat_id: str | None, kind: str, request: gr.Request) -> str:
         kept = kb(request).chats
         if not chat_id or kept is None:
-            raise gr.Error("Pick a saved chat to export.")
+            raise refusal("Pick a saved chat to export.")
         return kept.export(chat_id, "json" if kind == "JSON" else "markdown")
 
     @_plainly
@@ -178,7 +200,7 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
         try:
             view = kb(request).page_view(chunk_id, page, zoom)
         except (ValueError, StoreError) as exc:
-            raise gr.Error(str(exc)) from exc
+            raise refusal(str(exc)) from exc
         return {
             "source": view.source,
             "page": view.page,
@@ -190,7 +212,7 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
 
     def turn(step: int, viewing: dict[str, Any] | None, zoom: float, request: gr.Request) -> tuple[Any, ...]:
         if not viewing or not viewing.get("pages"):
-            raise gr.Error("Open a passage of a PDF first.")
+            raise refusal("Open a passage of a PDF first.")
         page = min(max(1, viewing["page"] + step), viewing["pages"])
         return viewer_outputs(kb(request).page_view(viewing["chunk_id"], page, zoom), viewing["chunk_id"])
 
@@ -210,12 +232,19 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio injects progress through this default
     ) -> tuple[Any, ...]:
         if not files:
-            raise gr.Error("Choose one or more files first.")
+            raise refusal("Choose one or more files first.")
         base = kb(request)
+        user = getattr(request, "username", None)
+        if uploads is not None and (foreign := [Path(f).name for f in files if not uploads.owns(user, f)]):
+            raise refusal(f"{', '.join(foreign)}: not uploaded by you, or already read; upload it again")
         inputs = [InputFile(Path(f), Path(f).name) for f in files]
-        report = base.ingest_uploads(
-            inputs, password=password or None, progress=lambda f, text: progress(f, desc=text)
-        )
+        try:
+            report = base.ingest_uploads(
+                inputs, password=password or None, progress=lambda f, text: progress(f, desc=text)
+            )
+        finally:  # read (or refused): the cached copy goes now, not at Gradio's hourly cleanup
+            if uploads is not None:
+                uploads.release(user, files)
         outcomes = pd.DataFrame(
             [(o.source, o.status, o.line()) for o in report.outcomes], columns=["file", "status", "details"]
         )
@@ -224,22 +253,25 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
     @_plainly
     def delete(source: str | None, request: gr.Request) -> tuple[Any, ...]:
         if not source:
-            raise gr.Error("Pick a document to delete.")
+            raise refusal("Pick a document to delete.")
         base = kb(request)
-        removed = base.delete(source)
+        if uploads is not None:
+            uploads.forget(getattr(request, "username", None))
+        # Only one's own names reach the store (a name typed in, or a store never written to, is refused here).
+        removed = base.delete(source) if source in {d["source"] for d in base.documents()} else 0
         if not removed:
-            raise gr.Error(f"No document named {source!r}.")
-        gr.Info(f"Deleted {source} ({removed} chunks).")
+            raise refusal(f"No document named {source!r}.")
+        gr.Info(html.escape(f"Deleted {source} ({removed} chunks).", quote=False))
         return panels(base)
 
     @_plainly
     def ask_to_delete(source: str | None, request: gr.Request) -> tuple[Any, ...]:
         """Deleting cannot be undone: name the document and what goes with it, and ask first."""
         if not source:
-            raise gr.Error("Pick a document to delete.")
+            raise refusal("Pick a document to delete.")
         found = next((d for d in kb(request).documents() if d["source"] == source), None)
         if found is None:
-            raise gr.Error(f"No document named {source!r}.")
+            raise refusal(f"No document named {source!r}.")
         question = f"Delete **{safe_text(source)}** and its {found['chunks']} chunks? This cannot be undone."
         return question, gr.Row(visible=True)
 
@@ -250,7 +282,7 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
     @_plainly
     def inspect_vectors(first: str, second: str, request: gr.Request) -> tuple[Any, ...]:
         if not (first or "").strip():
-            raise gr.Error("Type a query to inspect.")
+            raise refusal("Type a query to inspect.")
         texts = [t for t in (first, second) if (t or "").strip()]
         vectors = kb(request).embed_queries(texts)
         frames = [vector_frame(v.tolist(), f"query {i + 1}") for i, v in enumerate(vectors)]
@@ -329,7 +361,9 @@ def build_app(settings: Settings, service: ServiceProvider) -> gr.Blocks:
             summary = gr.Markdown(elem_id="summary")
             docs = gr.Dataframe(label="Documents", interactive=False, elem_id="documents")
             with gr.Row():
-                chosen = gr.Dropdown(choices=[], label="Document", allow_custom_value=False, elem_id="chosen")
+                # Custom values pass Gradio's check (which answers a name not in the list with the raw name
+                # and a logged traceback); ``delete`` refuses a name that is not one's own, escaped.
+                chosen = gr.Dropdown(choices=[], label="Document", allow_custom_value=True, elem_id="chosen")
                 remove = gr.Button("Delete document…", variant="stop", elem_id="delete")
             with gr.Row(visible=False) as confirm_row:
                 confirm_text = gr.Markdown(elem_id="confirm-text")

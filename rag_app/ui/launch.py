@@ -30,10 +30,15 @@ def launch(
     auth: Any = None,
     blocked_paths: list[str] | None = None,
     port: int | None = None,
+    middleware: list[Any] | None = None,
 ) -> gr.Blocks:
-    """Start the server without blocking, with the safety settings a shared link needs."""
+    """Start the server without blocking, with the safety settings a shared link needs.
+
+    ``middleware``: Starlette ``Middleware`` entries put in front of every route (the sharing guard);
+    they are given to the app as it is made, so no request ever reaches Gradio without them."""
     demo.queue(default_concurrency_limit=4, max_size=64)
     demo.launch(
+        app_kwargs={"middleware": middleware} if middleware else None,
         server_name=settings.host,
         server_port=port if port is not None else settings.port,
         share=share,

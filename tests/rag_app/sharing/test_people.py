@@ -150,3 +150,37 @@ def test_people_give_each_person_their_own_folder_and_usage(tmp_path):
     assert alice.usage is not bob.usage and alice.can_write
     with pytest.raises(NotAllowed, match="no public library"):
         people.for_user(None)
+
+
+def test_the_vector_inspector_shares_the_questions_limit(monkeypatch):
+    p, rec = person(monkeypatch, questions_per_minute=2, clock=Clock())
+    monkeypatch.setattr(RagService, "embed_queries", lambda self, texts: rec.calls.append("embed"))
+    p.embed_queries(["one"])
+    p.query("two")
+    with pytest.raises(LimitExceeded, match="at most 2 questions a minute"):
+        p.embed_queries(["three"])
+    assert rec.calls == ["embed", "query"]
+
+
+def test_an_inspected_text_over_the_question_limit_is_refused_before_embedding():
+    class Never:
+        def encode_queries(self, texts):
+            raise AssertionError("embedded a text over the limit")
+
+    service = RagService(Settings(limit_question_chars=100), embeddings=Never())
+    with pytest.raises(ValueError, match="limited to 100 characters; this one has 3,000,000"):
+        service.embed_queries(["ok", "x" * 3_000_000])
+
+
+def test_pages_drawn_have_their_own_limit(monkeypatch):
+    clock = Clock()
+    p, rec = person(monkeypatch, pages_per_minute=3, clock=clock)
+    monkeypatch.setattr(RagService, "page_view", lambda self, *a: rec.calls.append("page"))
+    for _ in range(3):
+        p.page_view("c1", None, 1.0)
+    with pytest.raises(LimitExceeded, match="at most 3 pages a minute: turn again in 60 s"):
+        p.page_view("c1", 2, 1.0)
+    p.query("pages do not count as questions")
+    clock.now += 60
+    p.page_view("c1", 2, 1.0)
+    assert rec.calls == ["page"] * 3 + ["query", "page"]
