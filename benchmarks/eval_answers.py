@@ -100,7 +100,8 @@ def run_set(qs: QuestionSet, cache: Path, llm_limit: int) -> tuple[dict, list[di
         started = time.perf_counter()
         answer = extractive.answer(retrieval)
         rows[BACKENDS[0]].append(outcome(qs, q, answer, retrieval, gold_rank, time.perf_counter() - started))
-        scored = score_units(q.text, retrieval, extractive.sentence_vectors)
+        # the vectors of the model that scored the passages (the multilingual one for a Chinese question)
+        scored = score_units(q.text, retrieval, retrieval.sentence_vectors or extractive.sentence_vectors)
         best = scored[0] if scored else None
         signals.append(
             {

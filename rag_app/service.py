@@ -21,7 +21,7 @@ import numpy as np
 from loaders import LoadLimits
 from rag_app.answer.llm import AnswerBackend, parse_backend
 from rag_app.answer.pipeline import Answer, AnswerEvent, AnswerPipeline, checked_question
-from rag_app.conversation.chats import ChatStore
+from rag_app.conversation.chats import Chat, ChatStore
 from rag_app.conversation.kept import KeptChats
 from rag_app.conversation.resolve import checked_history
 from rag_app.conversation.turn import retrieve_turn, stream_turn
@@ -57,11 +57,13 @@ __all__ = [
     "SCORE_NAMES",
     "Answer",
     "AnswerEvent",
+    "Chat",
     "FileOutcome",
     "HealthReport",
     "History",
     "IngestReport",
     "InputFile",
+    "KeptChats",
     "PageView",
     "RagService",
     "RetrievalResult",
@@ -296,10 +298,8 @@ class RagService:
         """This knowledge base's saved chats, in a file beside its docstore (None for a visitor)."""
         if not self.can_write:
             return None
-        return KeptChats(ChatStore(Path(self.settings.store_dir)), self._stored_chunk_ids)
-
-    def _stored_chunk_ids(self, ids: Sequence[str]) -> list[str]:
-        return [d.id for d in self.store.get_by_ids(ids) if d.id]
+        stored = lambda ids: [d.id for d in self.store.get_by_ids(ids) if d.id]  # noqa: E731
+        return KeptChats(ChatStore(Path(self.settings.store_dir)), stored)
 
     @cached_property
     def answer_pipeline(self) -> AnswerPipeline:

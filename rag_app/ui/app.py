@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import base64
-import functools
 import html
-import inspect
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import gradio as gr
 import pandas as pd
@@ -23,6 +21,7 @@ from rag_app.service import (
 from rag_app.settings import Settings
 from rag_app.ui.chats import chat_choices, saved_messages
 from rag_app.ui.conversation import plain_history
+from rag_app.ui.refusals import UploadOwners, plainly, refusal
 from rag_app.ui.render import (
     documents_frame,
     excerpt_html,
@@ -38,47 +37,6 @@ from rag_app.ui.render import (
 )
 
 # ---- the app -------------------------------------------------------------------------------
-
-
-class UploadOwners(Protocol):
-    """Who uploaded each file in Gradio's upload cache (``rag_app.sharing.guard.UploadCache``)."""
-
-    def owns(self, user: str | None, path: str | Path) -> bool: ...
-    def release(self, user: str | None, paths: Iterable[str | Path]) -> None: ...
-    def forget(self, user: str | None) -> None: ...
-
-
-def refusal(message: str) -> gr.Error:
-    """A plain refusal: escaped (Gradio shows toasts as HTML, and names come from files) and never
-    logged with a traceback (it is an answer, not a fault)."""
-    return gr.Error(html.escape(message, quote=False), print_exception=False)
-
-
-def _plainly(fn: Any) -> Any:
-    """A callback whose refusals (a limit reached, a damaged store) reach the person as a plain message."""
-    if inspect.isgeneratorfunction(fn):
-
-        @functools.wraps(fn)
-        def streaming(*args: Any, **kwargs: Any) -> Iterator[Any]:
-            try:
-                yield from fn(*args, **kwargs)
-            except gr.Error:
-                raise  # already a refusal (gr.Error is a ValueError: never escaped twice)
-            except (ValueError, StoreError) as exc:
-                raise refusal(str(exc)) from exc
-
-        return streaming
-
-    @functools.wraps(fn)
-    def plain(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except gr.Error:
-            raise
-        except (ValueError, StoreError) as exc:
-            raise refusal(str(exc)) from exc
-
-    return plain
 
 
 def build_app(
@@ -99,7 +57,7 @@ def build_app(
             gr.Dropdown(choices=names, value=None),
         )
 
-    @_plainly
+    @plainly
     def ask(
         message: str, history: list[dict[str, Any]], chat_id: str | None, request: gr.Request
     ) -> Iterator[tuple[Any, ...]]:
@@ -131,7 +89,7 @@ def build_app(
             assert retrieval is not None
             yield history, render_passages(retrieval), result_json, "", passage_choices(retrieval), chat_id
 
-    @_plainly
+    @plainly
     def list_chats(chat_id: str | None, request: gr.Request) -> Any:
         return gr.Dropdown(choices=chat_choices(kb(request).chats), value=chat_id)
 
@@ -143,14 +101,14 @@ def build_app(
         user = getattr(request, "username", None)
         return (f"Signed in as **{safe_text(user)}**" if user else ""), gr.Button(visible=bool(user))
 
-    @_plainly
+    @plainly
     def open_chat(chat_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         kept = kb(request).chats
         if not chat_id or kept is None:
             return [], None
         return saved_messages(kept.open(chat_id)), chat_id
 
-    @_plainly
+    @plainly
     def latest_chat(request: gr.Request) -> tuple[Any, ...]:
         """On opening the page: the chat used last, as it was left (a reload or a restart loses nothing)."""
         kept = kb(request).chats
@@ -160,11 +118,11 @@ def build_app(
         chat_id = choices[0][1]
         return saved_messages(kept.open(chat_id)), chat_id, gr.Dropdown(choices=choices, value=chat_id)
 
-    @_plainly
+    @plainly
     def new_chat(request: gr.Request) -> tuple[Any, ...]:
         return [], None, gr.Dropdown(choices=chat_choices(kb(request).chats), value=None)
 
-    @_plainly
+    @plainly
     def rename_chat(chat_id: str | None, title: str, request: gr.Request) -> Any:
         kept = kb(request).chats
         if not chat_id or kept is None:
@@ -174,7 +132,7 @@ def build_app(
         kept.rename(chat_id, title)
         return gr.Dropdown(choices=chat_choices(kept), value=chat_id)
 
-    @_plainly
+    @plainly
     def delete_chat(chat_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         kept = kb(request).chats
         if not chat_id or kept is None:
@@ -182,14 +140,14 @@ def build_app(
         kept.delete(chat_id)
         return [], None, gr.Dropdown(choices=chat_choices(kept), value=None)
 
-    @_plainly
+    @plainly
     def export_chat(chat_id: str | None, kind: str, request: gr.Request) -> str:
         kept = kb(request).chats
         if not chat_id or kept is None:
             raise refusal("Pick a saved chat to export.")
         return kept.export(chat_id, "json" if kind == "JSON" else "markdown")
 
-    @_plainly
+    @plainly
     def open_passage(chunk_id: str | None, zoom: float, request: gr.Request) -> tuple[Any, ...]:
         if not chunk_id:
             return gr.update(), gr.update(), None
@@ -216,15 +174,15 @@ def build_app(
         page = min(max(1, viewing["page"] + step), viewing["pages"])
         return viewer_outputs(kb(request).page_view(viewing["chunk_id"], page, zoom), viewing["chunk_id"])
 
-    @_plainly
+    @plainly
     def turn_back(viewing: dict[str, Any] | None, zoom: float, request: gr.Request) -> tuple[Any, ...]:
         return turn(-1, viewing, zoom, request)
 
-    @_plainly
+    @plainly
     def turn_on(viewing: dict[str, Any] | None, zoom: float, request: gr.Request) -> tuple[Any, ...]:
         return turn(1, viewing, zoom, request)
 
-    @_plainly
+    @plainly
     def upload(
         files: list[str] | None,
         password: str,
@@ -250,7 +208,7 @@ def build_app(
         )
         return (outcomes, *panels(base))
 
-    @_plainly
+    @plainly
     def delete(source: str | None, request: gr.Request) -> tuple[Any, ...]:
         if not source:
             raise refusal("Pick a document to delete.")
@@ -264,7 +222,7 @@ def build_app(
         gr.Info(html.escape(f"Deleted {source} ({removed} chunks).", quote=False))
         return panels(base)
 
-    @_plainly
+    @plainly
     def ask_to_delete(source: str | None, request: gr.Request) -> tuple[Any, ...]:
         """Deleting cannot be undone: name the document and what goes with it, and ask first."""
         if not source:
@@ -275,11 +233,11 @@ def build_app(
         question = f"Delete **{safe_text(source)}** and its {found['chunks']} chunks? This cannot be undone."
         return question, gr.Row(visible=True)
 
-    @_plainly
+    @plainly
     def refresh(request: gr.Request) -> tuple[Any, ...]:
         return panels(kb(request))
 
-    @_plainly
+    @plainly
     def inspect_vectors(first: str, second: str, request: gr.Request) -> tuple[Any, ...]:
         if not (first or "").strip():
             raise refusal("Type a query to inspect.")

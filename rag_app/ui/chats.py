@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rag_app.conversation.chats import Chat
-from rag_app.conversation.kept import KeptChats
+from rag_app.service import Chat, KeptChats
 from rag_app.ui.render import safe_text
 
 

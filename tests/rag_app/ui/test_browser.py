@@ -121,7 +121,9 @@ def test_a_follow_up_in_the_chat_is_answered_from_the_conversation(running_app, 
     if not any(d["source"] == "everyday.md" for d in service.documents()):
         service.ingest([SAMPLE_DOCS / "everyday.md"])
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(demo.local_url)  # the last chat comes back on load; the follow-up rests on the latest question
+    page.goto(demo.local_url)
+    if service.chats.list():  # the last chat comes back on load: let it arrive before asking
+        expect(page.locator("#saved-chats input")).not_to_have_value("", timeout=30_000)
     page.locator("#question textarea").fill("When does the library open on Saturdays?")
     page.locator("#ask").click()
     expect(page.locator("#chat")).to_contain_text("ten on Saturdays", timeout=120_000)
