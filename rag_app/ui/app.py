@@ -66,6 +66,7 @@ def build_app(
             raise refusal("Type a question first.")
         base = kb(request)
         earlier = plain_history(history)
+        cleared = False
         history = [
             *history,
             {"role": "user", "content": safe_text(message)},
@@ -87,7 +88,18 @@ def build_app(
                 if base.chats is not None:  # kept in this person's own folder, chosen by the login
                     chat_id = base.chats.record(chat_id, message, value)
             assert retrieval is not None
-            yield history, render_passages(retrieval), result_json, "", passage_choices(retrieval), chat_id
+            # The question box is cleared once, with the first output: a later one would wipe what the
+            # person has started typing meanwhile.
+            question_box = gr.skip() if cleared else ""
+            cleared = True
+            yield (
+                history,
+                render_passages(retrieval),
+                result_json,
+                question_box,
+                passage_choices(retrieval),
+                chat_id,
+            )
 
     @plainly
     def list_chats(chat_id: str | None, request: gr.Request) -> Any:
@@ -233,6 +245,16 @@ def build_app(
         question = f"Delete **{safe_text(source)}** and its {found['chunks']} chunks? This cannot be undone."
         return question, gr.Row(visible=True)
 
+    def indexed(request: gr.Request) -> str:
+        """What the person can ask about, said where they ask."""
+        documents = kb(request).documents()
+        if not documents:
+            return "_Nothing indexed yet: add documents in the **Documents** tab._"
+        names = ", ".join(safe_text(d["source"]) for d in documents[:6])
+        more = f" and {len(documents) - 6} more" if len(documents) > 6 else ""
+        chunks = sum(int(d.get("chunks") or 0) for d in documents)
+        return f"**Indexed:** {len(documents)} documents ({names}{more}), {chunks} passages."
+
     @plainly
     def refresh(request: gr.Request) -> tuple[Any, ...]:
         return panels(kb(request))
@@ -272,6 +294,7 @@ def build_app(
                         elem_id="saved-chats",
                     )
                     fresh = gr.Button("New chat", size="sm", scale=1, elem_id="new-chat")
+                what_is_indexed = gr.Markdown(elem_id="indexed")
                 chat = gr.Chatbot(label="Conversation", height=460, elem_id="chat")
                 question = gr.Textbox(
                     label="Question", placeholder="Ask about your documents…", elem_id="question"
@@ -363,12 +386,13 @@ def build_app(
         next_page.click(turn_on, [viewing, zoom], shown, api_name=False)
         index.click(upload, [files, password], [outcomes, docs, summary, chosen], api_name="upload").then(
             lambda: gr.Dataframe(visible=True), None, [outcomes], api_name=False
-        )
+        ).then(indexed, None, [what_is_indexed], api_name=False)
         remove.click(ask_to_delete, [chosen], [confirm_text, confirm_row], api_name=False)
         confirm.click(delete, [chosen], [docs, summary, chosen], api_name="delete").then(
             lambda: gr.Row(visible=False), None, [confirm_row], api_name=False
-        )
+        ).then(indexed, None, [what_is_indexed], api_name=False)
         cancel.click(lambda: gr.Row(visible=False), None, [confirm_row], api_name=False)
         show.click(inspect_vectors, [first, second], [vec_summary, plot, values], api_name="inspect")
         demo.load(refresh, None, [docs, summary, chosen], api_name="documents")
+        demo.load(indexed, None, [what_is_indexed], api_name=False)
     return demo

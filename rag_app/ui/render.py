@@ -120,8 +120,14 @@ def render_answer(answer: Answer) -> str:
         left_out = "; ".join(f"“{safe_text(s)}”" for s in answer.unsupported)
         lines.append(f"\n**Left out, not supported by the passages:** ~~{left_out}~~")
     lines.extend(f"\n_{safe_text(n)}_" for n in answer.notices)
-    searched = answer.retrieval.searched_for
-    if searched != [answer.retrieval.query]:  # a follow-up: say what was actually looked up
+    searched, plan = answer.retrieval.searched_for, answer.retrieval.plan
+    # A follow-up (or a rewrite) says what was actually looked up; a new topic is searched as asked
+    # (the earlier questions only nudge it, and saying so under every answer would be noise).
+    if (
+        searched != [answer.retrieval.query]
+        and plan is not None
+        and (plan.kind == "follow-up" or plan.rewrites)
+    ):
         lines.append("\n_Searched for: " + " · ".join(f"“{safe_text(q)}”" for q in searched) + "_")
     return "\n".join(lines)
 
@@ -167,8 +173,8 @@ def viewer_outputs(view: PageView, chunk_id: str) -> tuple[Any, ...]:
     """What the viewer shows: a page image, or a text passage in its surroundings."""
     state = {"chunk_id": chunk_id, "page": view.page, "pages": view.pages}
     if view.png is not None:
-        return Image.open(io.BytesIO(view.png)), "", state
-    return None, excerpt_html(view), state
+        return gr.Image(value=Image.open(io.BytesIO(view.png)), visible=True), "", state
+    return gr.Image(value=None, visible=False), excerpt_html(view), state  # text: no empty page box
 
 
 def excerpt_html(view: PageView) -> str:
