@@ -3,7 +3,9 @@
 Junk (the answer issue's definition): an answer sentence that does not address the question: one from
 a passage below the relevance line that is not rank 1, one sharing no content word with the question,
 or one that is not prose (a heading, a page header or footer, a lone number, Markdown markup, filler
-or boilerplate).
+or boilerplate). Two readings made precise: a Chinese paraphrase shares no character pair with its answer
+by construction, so for a CJK question a sentence of the rank-1 passage is not "sharing no content word";
+a quoted table row is judged by its row, where a one-word cell ("Helsinki") is not a heading.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def junk_sentences(question: str, text: str, passages: list) -> tuple[int, int]:
     """(junk sentences, sentences) of an answer, by the definition above."""
     from rag_app.answer.support import answer_sentences
     from rag_app.text.prose import non_prose_reason
+    from rag_app.text.scripts import cjk_share
     from rag_app.text.words import content_words
 
     by_rank = {p.rank: p for p in passages}
@@ -73,8 +76,15 @@ def junk_sentences(question: str, text: str, passages: list) -> tuple[int, int]:
         below = any(p.rank != 1 and not p.relevant for p in cited)
         # A table row is quoted as "header: row": judge the row, the part that answers.
         row = bare.rsplit(": ", 1)[-1] if ": " in bare else bare
-        unrelated = bool(wanted) and not (wanted & content_words(bare))
-        junk += below or unrelated or non_prose_reason(row) is not None
+        # A Chinese paraphrase shares no character pair with its answer by construction ("我饿了" ->
+        # "苹果是…"): there the rank-1 passage's sentence, matched by meaning, addresses the question.
+        by_meaning = cjk_share(question) >= 0.3 and any(p.rank == 1 for p in cited)
+        unrelated = bool(wanted) and not (wanted & content_words(bare)) and not by_meaning
+        # A table cell is often one word ("Helsinki", "asdfzxcv"): only the sentence's own form counts then.
+        shape = non_prose_reason(bare) or (
+            non_prose_reason(row) if non_prose_reason(row) != "heading" else None
+        )
+        junk += below or unrelated or shape is not None
     return junk, total
 
 

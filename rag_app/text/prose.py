@@ -104,4 +104,24 @@ def non_prose_reason(text: str) -> str | None:
         return "boilerplate"
     if "\n" not in stripped and is_heading(stripped):
         return "heading"
+    if _CUT_START.match(stripped):
+        return "fragment"
+    if symbol_share(stripped) >= SYMBOLS:
+        return "formula"
     return None
+
+
+SYMBOLS = 0.2
+"""Share of mathematical signs and brackets from which a line is notation, not a sentence to quote
+("H = { z ∈ C | =z > 0 }": 0.33; a definition in words with its formula, "Sei f: [a, b] → R stetig.",
+0.16, stays quotable; prose with a number range or a parenthesis stays under 0.05)."""
+_SYMBOL = re.compile(r"[=<>≤≥∈∉⊂⊆∪∩∀∃∑∏∫√±×÷∞→←↔⇒⇔{}\[\]^~]")  # not "|": table rows
+_CUT_START = re.compile(r"^(?:(?:[一-鿿]{1,2}|[a-z]{1,2})[,，、;；)）]|[}\])）】])")
+"""A sentence starting one or two letters before a comma, or with a closing bracket: the tail of a word
+or a formula cut at a chunk boundary ("式,是一种表示…", "} Primzahlen H = …")."""
+
+
+def symbol_share(text: str) -> float:
+    """Share of the non-space characters that are mathematical signs or brackets."""
+    visible = [c for c in text if not c.isspace()]
+    return sum(bool(_SYMBOL.match(c)) for c in visible) / len(visible) if visible else 0.0

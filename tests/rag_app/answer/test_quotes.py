@@ -172,3 +172,20 @@ def test_a_language_the_model_cannot_read_is_judged_by_its_words():
     r = result(question, miss, evidence="lexical")
     verdict = judge(r, (score_units(question, r) or [None])[0])
     assert verdict.state == "refused" and "cannot compare this language by meaning" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("} Primzahlen H = { z ∈ C | =z > 0 } obere Halbebene I = [0, 1]", "fragment"),  # cut at a chunk edge
+        ("式,是一种表示化合物中各原子最简单整数比例的化学式。", "fragment"),
+        ("H = { z ∈ C | =z > 0 }", "formula"),
+        ("Sei f: [a, b] → R stetig.", None),  # a definition in words with its formula stays quotable
+        ("It, however, works as the guide says.", None),
+        ("Finland | Helsinki | 5.5 million", None),
+    ],
+)
+def test_formulas_and_fragments_cut_at_a_chunk_edge_are_not_quoted(text, reason):
+    from rag_app.text.prose import non_prose_reason
+
+    assert non_prose_reason(text) == reason
