@@ -12,20 +12,9 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 from tests.rag_app.ui.conftest import free_port
+from tests.rag_app.ui.serving import write_auth_file
 
 PEOPLE = {"alice": "alice-secret-1", "bob": "bob-secret-22", "carol": "carol-secret-3"}
-
-
-def rag_app(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "rag_app.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-        env={**os.environ, "RAG_EMBEDDING_MODEL": "bundled", **(env or {})},
-    )
 
 
 @contextmanager
@@ -33,8 +22,7 @@ def shared_server(root: Path, env: dict[str, str] | None = None) -> Iterator[tup
     """Serve a knowledge base per person (alice, bob, carol) from ``root``; yields the URL and the lines
     the server writes to stderr once serving (collected as they come)."""
     auth = root / "people.auth"
-    for user, password in PEOPLE.items():
-        assert rag_app("passwd", "--auth-file", str(auth), user, stdin=password + "\n").returncode == 0
+    write_auth_file(auth, PEOPLE)
     port = free_port()
     command = ["serve", "--store", str(root / "kb"), "--auth-file", str(auth), "--port", str(port)]
     proc = subprocess.Popen(

@@ -9,7 +9,13 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLE_DOCS
 
-SCREENSHOT = ROOT / "docs" / "screenshot.png"
+
+def screenshot(page, name: str, tmp_path) -> None:
+    """RAG_UPDATE_SCREENSHOT=1 refreshes the README's picture ``docs/NAME``; otherwise nothing tracked is touched."""
+    target = ROOT / "docs" / name if os.environ.get("RAG_UPDATE_SCREENSHOT") else tmp_path / name
+    page.screenshot(path=str(target), full_page=True)
+    assert target.stat().st_size > 10_000
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -47,10 +53,7 @@ def test_upload_ask_and_see_passages(running_app, browser, tmp_path):
     expect(page.locator("#chat")).to_contain_text("Saturdays", timeout=120_000)
     passages = page.locator("#passages").inner_text()
     assert "cosine" in passages and "everyday.md" in passages
-    # RAG_UPDATE_SCREENSHOT=1 refreshes the README's picture; otherwise nothing tracked is touched.
-    target = SCREENSHOT if os.environ.get("RAG_UPDATE_SCREENSHOT") else tmp_path / "screenshot.png"
-    page.screenshot(path=str(target), full_page=True)
-    assert target.stat().st_size > 10_000
+    screenshot(page, "screenshot.png", tmp_path)
 
 
 def test_an_image_in_a_passage_is_never_fetched_by_the_browser(running_app, browser, tmp_path):
@@ -109,13 +112,7 @@ def test_a_citation_opens_its_page_with_the_passage_highlighted(running_app, bro
     image = page.locator("#page-view img")
     expect(image).to_be_visible(timeout=60_000)
     assert image.evaluate("img => img.naturalWidth") > 500
-    target = (
-        ROOT / "docs" / "page-viewer.png"
-        if os.environ.get("RAG_UPDATE_SCREENSHOT")
-        else tmp_path / "viewer.png"
-    )
-    page.screenshot(path=str(target), full_page=True)
-    assert target.stat().st_size > 10_000
+    screenshot(page, "page-viewer.png", tmp_path)
 
 
 def test_a_follow_up_in_the_chat_is_answered_from_the_conversation(running_app, browser):
@@ -139,4 +136,23 @@ def test_a_follow_up_in_the_chat_is_answered_from_the_conversation(running_app, 
     last = page.locator("#chat .message-row").last
     expect(last).to_contain_text("closed on Sundays", timeout=120_000)
     expect(last).to_contain_text("Searched for", timeout=10_000)
+    page.close()
+
+
+def test_the_design_headline_in_the_browser_hunger_finds_the_apple(running_app, browser, tmp_path):
+    """我想吃点东西 shares no word with the apple passage: found by meaning, answered from it."""
+    from playwright.sync_api import expect
+
+    demo, service = running_app
+    if not any(d["source"] == "everyday_zh.txt" for d in service.documents()):
+        service.ingest([SAMPLE_DOCS / "everyday_zh.txt"])
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(demo.local_url)
+    page.locator("#question textarea").fill("我想吃点东西")
+    page.locator("#ask").click()
+    expect(page.locator("#question textarea")).to_have_value("", timeout=120_000)
+    expect(page.locator("#chat .message-row").last).to_contain_text("苹果", timeout=120_000)
+    expect(page.locator("#passages .passage").first).to_contain_text("everyday_zh.txt")
+    assert "not meaningful for this model" not in page.locator("#passages").inner_text()
+    screenshot(page, "screenshot-zh.png", tmp_path)
     page.close()
