@@ -76,8 +76,13 @@ def judge(retrieval: RetrievalResult, best: ScoredUnit | None) -> Verdict:
 
 
 def _scripts_differ(question: str, passage: str) -> bool:
-    """One of the two is Chinese, Japanese or Korean and the other is not."""
-    return (cjk_share(question) >= CJK) != (cjk_share(passage) >= CJK)
+    """One of the two is Chinese, Japanese or Korean and the other is not, by their letters: digits
+    say nothing of a language (a product code in a Chinese question, a Chinese table of numbers)."""
+    return (cjk_share(_letters(question)) >= CJK) != (cjk_share(_letters(passage)) >= CJK)
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalpha())
 
 
 def _by_words(retrieval: RetrievalResult, best: ScoredUnit | None) -> Verdict:

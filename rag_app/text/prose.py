@@ -116,7 +116,7 @@ SYMBOLS = 0.2
 ("H = { z ∈ C | =z > 0 }": 0.33; a definition in words with its formula, "Sei f: [a, b] → R stetig.",
 0.16, stays quotable; prose with a number range or a parenthesis stays under 0.05)."""
 _SYMBOL = re.compile(r"[=<>≤≥∈∉⊂⊆∪∩∀∃∑∏∫√±×÷∞→←↔⇒⇔{}\[\]^~]")  # not "|": table rows
-_CUT_START = re.compile(r"^(?:(?:[一-鿿]{1,2}|[a-z]{1,2})[,，、;；)）]|[}\])）】])")
+_CUT_START = re.compile(r"^(?:(?:[一-鿿]{1,2}|[a-z]{1,2})[,，、;；]|[}\])）】])")  # not "b)": a list item
 """A sentence starting one or two letters before a comma, or with a closing bracket: the tail of a word
 or a formula cut at a chunk boundary ("式,是一种表示…", "} Primzahlen H = …")."""
 

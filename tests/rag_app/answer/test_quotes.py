@@ -182,6 +182,7 @@ def test_a_language_the_model_cannot_read_is_judged_by_its_words():
         ("H = { z ∈ C | =z > 0 }", "formula"),
         ("Sei f: [a, b] → R stetig.", None),  # a definition in words with its formula stays quotable
         ("It, however, works as the guide says.", None),
+        ("b) r heißt Retraktion, wenn r|A = idA ist.", None),  # a list item, not a cut word
         ("Finland | Helsinki | 5.5 million", None),
     ],
 )
