@@ -147,14 +147,25 @@ def main() -> None:
     parser.add_argument(
         "--cache", type=Path, default=Path("/tmp/rag-answer-stores"), help="stores kept between runs"
     )
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=0,
+        help="at most N questions per set, evenly spaced (keeps each set's mix)",
+    )
     args = parser.parse_args()
     results, signals = {}, []
     for name in args.sets.split(","):
-        results[name], found = run_set(SETS[name](), args.cache, args.llm_limit)
+        qs = SETS[name]()
+        if args.sample and len(qs.questions) > args.sample:
+            step = len(qs.questions) / args.sample
+            qs.questions = [qs.questions[int(i * step)] for i in range(args.sample)]
+        results[name], found = run_set(qs, args.cache, args.llm_limit)
         signals += found
         print(json.dumps(results[name], indent=1), flush=True)
     (RESULTS / "answer_signals.json").write_text(json.dumps(signals, ensure_ascii=False, indent=0))
-    save("eval_answers", {"sets": results, "llm_limit": args.llm_limit}, report(results, args.llm_limit))
+    meta = {"sets": results, "llm_limit": args.llm_limit, "sample": args.sample}
+    save("eval_answers", meta, report(results, args.llm_limit))
 
 
 def _pct(value) -> str:

@@ -16,8 +16,8 @@ def create_collections(client: Any, name: Callable[[str], str], dimensions: int,
         # Milvus wants a vector field in every collection; ledgers carry a constant 2-d one.
         schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
         schema.add_field("key", DataType.INT64, is_primary=True)
-        for name, kind, params in fields:
-            schema.add_field(name, kind, **params)
+        for field, kind, params in fields:
+            schema.add_field(field, kind, **params)
         schema.add_field("unused", DataType.FLOAT_VECTOR, dim=2)
         index = client.prepare_index_params()
         index.add_index("unused", index_type="FLAT", metric_type="L2")

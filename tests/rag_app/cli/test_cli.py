@@ -94,7 +94,14 @@ def test_query_json_contract(fixture_store):
     assert data["searched_for"] == ["Wie sieht der Beweis aus?"] and data["conversation"] is not None
     assert data["rank_by"] in {"cosine", "fused", "rrf", "bm25"}
     assert set(data["model"]) == {"name", "dimensions", "device"}
-    assert set(data["ambiguity"]) == {"ambiguous", "top1_top2_gap", "threshold", "message"}
+    assert set(data["ambiguity"]) == {
+        "ambiguous",
+        "top1_top2_gap",
+        "threshold",
+        "message",
+        "score",
+        "relative",
+    }
     assert len(data["results"]) == 4
     for rank, item in enumerate(data["results"], start=1):
         assert set(item) >= {"rank", "score", "text", "source", "page", "chunk_id", "extractor", "rank_score"}
