@@ -28,9 +28,9 @@ ORDER = [
 COMMANDS = {name: f".venv/bin/python benchmarks/{name}.py" for name in ORDER}
 COMMANDS["load_test_attack"] = ".venv/bin/python benchmarks/load_test.py --attackers 3"
 # The figures shown were made with these (a full answer run takes hours of SmolLM2 on 2 cores).
-COMMANDS["eval_answers"] += " --sets own,clapnq,mtrag,sec --llm-limit 10"
+COMMANDS["eval_answers"] += " --sets own,clapnq,mtrag --llm-limit 0 --sample 64"
 COMMANDS["eval_conversation"] += " --llm-limit 10"
-COMMANDS["eval_languages"] += " --limit 100"
+COMMANDS["eval_languages"] += " --limit 50"
 
 
 def plots() -> list[str]:
