@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +15,25 @@ SHARED = ROOT.parent / "shared"
 PDF_FIXTURES = SHARED / "fixtures" / "pdfs"
 EVAL_DIR = SHARED / "eval"
 SAMPLE_DOCS = ROOT / "sample_docs"
+AMBIGUITY_KEYS = {"ambiguous", "top1_top2_gap", "threshold", "message", "score", "relative"}
+"""The JSON's ambiguity verdict: the contract's four keys, plus which score the gap is on and whether
+it is relative."""
+
+
+def run_cli(
+    *args: str, stdin: str | None = None, env: dict | None = None, timeout: float = 900
+) -> subprocess.CompletedProcess:
+    """``rag-app ARGS`` in a process of its own, on the bundled model, as a person runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "rag_app.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+        env={**os.environ, "RAG_EMBEDDING_MODEL": "bundled", **(env or {})},
+    )
+
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -228,14 +228,20 @@ class Guard:
         declared = _header(scope, b"content-length")
         if declared.isdigit() and int(declared) > limit:
             return await refuse(send, 413, _too_large(limit))
-        capped, watch = Capped(receive, limit), Watch(send)
+        await self._within(scope, Capped(receive, limit), send, Watch(send), 413, _too_large(limit))
+
+    async def _within(
+        self, scope: Scope, capped: Capped, send: Send, watch: Watch, status: int, message: str
+    ) -> None:
+        """Run the app on a body read through ``capped``; past its limit, refuse (unless the app has
+        already answered), whatever the app made of the cut-off body."""
         try:
             await self.app(scope, capped, watch)
         except Exception:
             if not capped.exceeded:
                 raise
         if capped.exceeded and watch.status is None:
-            await refuse(send, 413, _too_large(limit))
+            await refuse(send, status, message)
 
     async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = await read_body(receive, LOGIN_BODY_LIMIT)
@@ -294,14 +300,9 @@ class Guard:
             if self.config.uploads is not None:
                 self.config.uploads.received(user, paths)
 
-        capped, watch = Capped(receive, room), Watch(send, landed)
-        try:
-            await self.app(scope, capped, watch)
-        except Exception:
-            if not capped.exceeded:
-                raise
-        if capped.exceeded and watch.status is None:
-            await refuse(send, 429, "upload quota reached: this upload is larger than what is left of it")
+        capped = Capped(receive, room)
+        message = "upload quota reached: this upload is larger than what is left of it"
+        await self._within(scope, capped, send, Watch(send, landed), 429, message)
 
     async def _join(
         self, scope: Scope, receive: Receive, send: Send, user: str | None, *, cancel: bool

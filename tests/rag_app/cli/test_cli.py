@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import AMBIGUITY_KEYS, ROOT, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -34,16 +31,7 @@ BAD = {
 }
 
 
-def rag_app(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "RAG_EMBEDDING_MODEL": "bundled"}
-    return subprocess.run(
-        [sys.executable, "-m", "rag_app.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=900,
-    )
+rag_app = run_cli
 
 
 @pytest.fixture(scope="module")
@@ -94,14 +82,7 @@ def test_query_json_contract(fixture_store):
     assert data["searched_for"] == ["Wie sieht der Beweis aus?"] and data["conversation"] is not None
     assert data["rank_by"] in {"cosine", "fused", "rrf", "bm25"}
     assert set(data["model"]) == {"name", "dimensions", "device"}
-    assert set(data["ambiguity"]) == {
-        "ambiguous",
-        "top1_top2_gap",
-        "threshold",
-        "message",
-        "score",
-        "relative",
-    }
+    assert set(data["ambiguity"]) == AMBIGUITY_KEYS
     assert len(data["results"]) == 4
     for rank, item in enumerate(data["results"], start=1):
         assert set(item) >= {"rank", "score", "text", "source", "page", "chunk_id", "extractor", "rank_score"}

@@ -3,10 +3,8 @@ and the LCEL chain, on the sample documents with the bundled model."""
 
 from __future__ import annotations
 
+import functools
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
@@ -14,7 +12,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from rag_app.answer.llm import parse_backend
 from rag_app.conversation.chain import build_answer_chain
 from rag_app.conversation.resolve import checked_history, plan_for
-from tests.conftest import ROOT, SAMPLE_DOCS
+from tests.conftest import SAMPLE_DOCS, run_cli
 
 LIBRARY = [
     {"role": "user", "content": "When does the library open on Saturdays?"},
@@ -84,17 +82,7 @@ def test_the_lcel_chain_takes_the_chat_history(sample_service):
     assert chain.invoke("When does the library open on Saturdays?")["searched_for"] == [LIBRARY[0]["content"]]
 
 
-def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "RAG_EMBEDDING_MODEL": "bundled"}
-    return subprocess.run(
-        [sys.executable, "-m", "rag_app.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=600,
-        input=stdin,
-    )
+_cli = functools.partial(run_cli, timeout=600)
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -9,21 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 
 SERVER_ENV = {"RAG_EMBEDDING_MODEL": "bundled", "RAG_LLM": "none"}
 
 
-def rag_app(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "rag_app.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-        env={**os.environ, "RAG_EMBEDDING_MODEL": "bundled", **(env or {})},
-    )
+rag_app = functools.partial(run_cli, timeout=600)
 
 
 def write_auth_file(path: Path, people: dict[str, str]) -> Path:
