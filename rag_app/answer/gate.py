@@ -18,11 +18,9 @@ from typing import Literal
 from rag_app.answer.extractive import ScoredUnit
 from rag_app.retrieval.results import RetrievalResult
 from rag_app.retrieval.thresholds import LEXICAL_FLOOR
+from rag_app.retrieval.two_models import CJK  # the same line as the ranking's
 from rag_app.text.scripts import cjk_share
 from rag_app.text.words import question_coverage
-
-CJK = 0.3
-"""Share of CJK letters from which a text counts as Chinese, Japanese or Korean (as in retrieval)."""
 
 State = Literal["answered", "low_confidence", "refused"]
 
