@@ -22,6 +22,15 @@ if TYPE_CHECKING:
     from rag_app.retrieval.results import RetrievalResult
     from rag_app.store.health import HealthReport
 
+
+class LimitExceeded(ValueError):
+    """A person asked for more than the server allows them; the message says what and how much."""
+
+
+class NotAllowed(ValueError):
+    """Something this person may not do on this server at all (a visitor uploading, deleting)."""
+
+
 History = Sequence[Any] | None
 """The conversation so far: ``{"role": "user"|"assistant", "content": str}`` turns (or LangChain messages)."""
 

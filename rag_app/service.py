@@ -9,7 +9,6 @@ need are re-exported here.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from functools import cached_property
@@ -27,7 +26,7 @@ from rag_app.conversation.resolve import checked_history
 from rag_app.conversation.turn import retrieve_turn, stream_turn
 from rag_app.embeddings import multilingual
 from rag_app.embeddings.local import embeddings_for
-from rag_app.faces import History, Service, ServiceProvider
+from rag_app.faces import History, LimitExceeded, NotAllowed, Service, ServiceProvider
 from rag_app.ingest.chunking import ChunkingConfig
 from rag_app.ingest.pipeline import (
     FileOutcome,
@@ -51,8 +50,6 @@ from rag_app.store.health import HealthReport, check_health
 if TYPE_CHECKING:
     from rag_app.embeddings.local import AppEmbeddings
 
-log = logging.getLogger(__name__)
-
 __all__ = [
     "SCORE_NAMES",
     "Answer",
@@ -64,6 +61,8 @@ __all__ = [
     "IngestReport",
     "InputFile",
     "KeptChats",
+    "LimitExceeded",
+    "NotAllowed",
     "PageView",
     "RagService",
     "RetrievalResult",

@@ -41,6 +41,27 @@ _WANTS_FIGURE = re.compile(
     re.IGNORECASE,
 )
 _FIGURE = re.compile(r"\d")
+_STANDALONE_FIGURE = re.compile(
+    r"(?<![A-Za-z\d-])\d+(?:[-./:,]\d+)*(?:st|nd|rd|th|am|pm|h|%|s)?(?![A-Za-z\d])"
+)
+"""A figure of its own (32, 4.5 %, 2024-05-01, 3pm, 3月), not a digit inside a code (MARLINSPIKE-88, A100)."""
+_WANTS_TIME = re.compile(r"\b(when|what time|wann|quand|cuándo)\b|什么时候|何时|几点", re.IGNORECASE)
+_TIME_WORDS = re.compile(
+    r"\b(noon|midday|midnight|dawn|dusk|sunrise|sunset|morning|afternoon|evening|night|o'clock|"
+    r"(mon|tues|wednes|thurs|fri|satur|sun)days?|weekends?|weekdays?|january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|spring|summer|autumn|winter|"
+    r"mittags?|morgens?|abends?|nachts?|(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)s?)\b|"
+    r"中午|早上|上午|下午|晚上|凌晨|周[一二三四五六日末]|星期",
+    re.IGNORECASE,
+)
+
+
+def holds_what_is_asked(question: str, text: str) -> bool:
+    """The unit holds the kind of thing the question asks for: a figure of its own (never a digit of
+    a code word), or, for "when", a time word (noon, Sunday, May)."""
+    return bool(_STANDALONE_FIGURE.search(text)) or bool(
+        _WANTS_TIME.search(question) and _TIME_WORDS.search(text)
+    )
 
 
 @dataclass(frozen=True)
@@ -85,7 +106,7 @@ def score_units(
     for unit, cosine in zip(units, semantic, strict=True):
         terms = content_words(unit.quote)
         lexical = sum(w for t, w in weights.items() if t in terms) / total if total else 0.0
-        fits = wants_figure and bool(_FIGURE.search(unit.text))
+        fits = wants_figure and holds_what_is_asked(question, unit.text)
         score = lexical + SEMANTIC_WEIGHT * max(cosine or 0.0, 0.0) + TYPE_BONUS * fits
         scored.append(ScoredUnit(unit, lexical, cosine, fits, score))
     # Ties go to the better-ranked passage, then to the earlier unit.

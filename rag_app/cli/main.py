@@ -21,6 +21,7 @@ from rag_app.cli.commands import (
     cmd_upgrade,
     cmd_verify,
 )
+from rag_app.cli.doors import cmd_key, cmd_mcp
 from rag_app.cli.parser import EXIT_ERROR, build_parser
 from rag_app.cli.serve import cmd_serve
 from rag_app.cli.sync import cmd_sync, cmd_watch
@@ -58,5 +59,7 @@ _COMMANDS = {
     "verify": cmd_verify,
     "info": cmd_info,
     "serve": cmd_serve,
+    "key": cmd_key,
+    "mcp": cmd_mcp,
     "passwd": cmd_passwd,
 }

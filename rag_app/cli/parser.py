@@ -139,6 +139,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auth-file", required=True)
     p.add_argument("user")
     p.add_argument("-v", "--verbose", action="store_true")
+    p = sub.add_parser(
+        "key", help="a new API key for a person of an auth file (printed once, alone on its last line)"
+    )
+    p.add_argument("--auth-file", required=True)
+    p.add_argument("user")
+    p.add_argument("--revoke", action="store_true", help="remove every API key of the person instead")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p = sub.add_parser("mcp", help="an MCP server over stdio on one store (for Claude Desktop-style clients)")
+    _common(p)
+    p.add_argument("--llm", help="answer backend (see `ask --help`)")
     return parser
 
 

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from rag_app.cli.commands import quiet_libraries
+from rag_app.cli.doors import door_identity, doors_middleware
 from rag_app.cli.parser import EXIT_ERROR, EXIT_OK, SAMPLE_DOCS, settings_from
 
 
@@ -55,12 +56,14 @@ def private_upload_cache(settings):
     return uploads
 
 
-def guard_middleware(settings, uploads) -> list:
+def guard_middleware(settings, uploads, api_user=None) -> list:
     from starlette.middleware import Middleware
 
     from rag_app.sharing.guard import Guard, GuardConfig
 
-    return [Middleware(Guard, config=GuardConfig.from_settings(settings, uploads))]
+    config = GuardConfig.from_settings(settings, uploads)
+    config.api_user = api_user
+    return [Middleware(Guard, config=config)]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -108,6 +111,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     elif accounts is None and library is None:
         print("warning: no accounts and no --library: visitors will have nothing to search", file=sys.stderr)
     demo = build_app(settings, app_service, uploads=uploads)
+    identify = door_identity(accounts, args.auth_file)
     threading.Thread(target=app_service.warm_up, name="warm-up", daemon=True).start()
     blocked = [str(Path.home() / ".cache" / "huggingface"), *([str(library.resolve())] if library else [])]
     launch(
@@ -116,7 +120,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         share=args.share,
         auth=accounts.acheck if accounts else None,
         blocked_paths=blocked,
-        middleware=guard_middleware(settings, uploads),
+        middleware=[
+            *guard_middleware(settings, uploads, api_user=lambda key: getattr(identify(key), "user", None)),
+            *doors_middleware(app_service, identify),
+        ],
     )
     who = (
         "people with accounts, each with a private knowledge base"
@@ -124,6 +131,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         else ("anyone, searching the library only" if per_person else "this machine only")
     )
     print(f"serving on {demo.local_url} for {who}", file=sys.stderr)
+    print(
+        f"open doors: {demo.local_url}v1 (OpenAI-compatible), {demo.local_url}mcp (MCP), "
+        f"{demo.local_url}api/docs (HTTP API){'; each call needs a key (`rag-app key`)' if accounts else ''}",
+        file=sys.stderr,
+    )
     if args.share and not demo.share_url:
         print(
             "note: the public share link could not be opened (no route to Gradio's share server from this "

@@ -1,7 +1,8 @@
 """Who may log in: salted scrypt password hashes in an auth file, and a login check that slows down.
 
 The auth file has one ``user:scrypt$n$r$p$salt$hash`` line per person (hex salt and hash), written
-by ``rag-app passwd``; passwords are never stored. The check is scrypt, run in a worker thread (one
+by ``rag-app passwd``, and a ``user:apikey$sha256`` line per API key (``rag_app.sharing.keys``);
+passwords and keys are never stored, only their hashes. The check is scrypt, run in a worker thread (one
 at a time) so the server's event loop never waits on it; slowing and locking out failed logins is the
 guard's job (``rag_app.sharing.guard.logins``), decided before a check runs.
 """
@@ -55,31 +56,45 @@ def password_matches(password: str, stored: str) -> bool:
         return False
 
 
-def read_auth_file(path: Path) -> dict[str, str]:
-    """user -> stored hash; a malformed line is an error naming its number (never silently skipped)."""
-    users: dict[str, str] = {}
+API_KEY_PREFIX = "apikey$"
+
+
+def read_auth_lines(path: Path) -> list[tuple[str, str]]:
+    """(user, stored) for every line, passwords and API keys, in file order; a malformed line is an
+    error naming its number (never silently skipped)."""
+    lines: list[tuple[str, str]] = []
     for number, line in enumerate(path.read_text().splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         user, sep, stored = line.partition(":")
-        if not sep or not stored.startswith("scrypt$") or not _USER.match(user):
+        if not sep or not stored.startswith(("scrypt$", API_KEY_PREFIX)) or not _USER.match(user):
             raise AccountError(
                 f"{path}, line {number}: expected USER:scrypt$... (write it with `rag-app passwd`)"
             )
-        users[user] = stored
-    return users
+        lines.append((user, stored))
+    return lines
+
+
+def write_auth_lines(path: Path, lines: list[tuple[str, str]]) -> None:
+    """The whole file, replaced atomically (a reader sees the old file or the new one), 0600."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text("".join(f"{u}:{h}\n" for u, h in lines))
+    tmp.chmod(0o600)
+    os.replace(tmp, path)
+
+
+def read_auth_file(path: Path) -> dict[str, str]:
+    """user -> stored password hash (API key lines are ``rag_app.sharing.keys``' business)."""
+    return {user: stored for user, stored in read_auth_lines(path) if stored.startswith("scrypt$")}
 
 
 def set_password(path: Path, user: str, password: str) -> bool:
-    """Add ``user`` or change their password; True if they were new. The file is replaced atomically, 0600."""
+    """Add ``user`` or change their password; True if they were new. Their API keys are kept."""
     check_user_name(user)
-    users = read_auth_file(path) if path.is_file() else {}
-    new = user not in users
-    users[user] = hash_password(password)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text("".join(f"{u}:{h}\n" for u, h in sorted(users.items())))
-    tmp.chmod(0o600)
-    os.replace(tmp, path)
+    lines = read_auth_lines(path) if path.is_file() else []
+    new = not any(u == user and h.startswith("scrypt$") for u, h in lines)
+    kept = [(u, h) for u, h in lines if not (u == user and h.startswith("scrypt$"))]
+    write_auth_lines(path, sorted([*kept, (user, hash_password(password))], key=lambda line: line[0]))
     return new
 
 

@@ -15,17 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag_app.faces import LimitExceeded, NotAllowed
 from rag_app.settings import Settings
 
+__all__ = ["LimitExceeded", "NotAllowed", "PersonLimits", "Usage"]
+
 WINDOW_S = 60.0
-
-
-class LimitExceeded(ValueError):
-    """A person asked for more than the server allows them; the message says what and how much."""
-
-
-class NotAllowed(ValueError):
-    """Something this person may not do on this server at all (a visitor uploading, deleting)."""
 
 
 @dataclass(frozen=True)

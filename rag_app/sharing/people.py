@@ -103,6 +103,7 @@ class People:
         self._library: KnowledgeStore | None = None
         self._library_companion: Companion | None = None
         self._people: dict[str | None, Person] = {}
+        self._libraries: dict[str, Person] = {}
         self._usage: dict[str | None, Usage] = {}
         self._lock = threading.Lock()
 
@@ -156,6 +157,23 @@ class People:
             library_companion=self.library_companion(),
             **parts,
         )
+
+    def has_library(self) -> bool:
+        return self._library_dir is not None
+
+    def library_for(self, user: str | None) -> Person:
+        """The library alone, read-only, for ``user`` (within their own limits): the API's
+        ``rag-app:library`` model."""
+        if user is None or self._library_dir is None:
+            return self.for_user(None)
+        with self._lock:
+            key = f"library:{user}"
+            if key not in self._libraries:
+                usage = self._usage.setdefault(user, Usage())
+                settings = self.settings.model_copy(update={"store_dir": self._library_dir})
+                parts = {"embeddings": self._base.embeddings, "backend": self._base.backend}
+                self._libraries[key] = Person(settings, self.limits, usage, can_write=False, **parts)
+            return self._libraries[key]
 
     def model_info(self) -> dict[str, Any]:
         return self._base.model_info()

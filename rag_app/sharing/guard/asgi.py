@@ -45,6 +45,10 @@ class GuardConfig:
     body_limit: int = 1024 * 1024
     prefix: str = "/gradio_api"
     clock: Callable[[], float] = time.monotonic
+    api_upload_path: str = "/api/documents"
+    api_user: Callable[[str | None], str | None] | None = None
+    """Whose an API key is (``rag_app.sharing.keys.ApiKeys.user_for``): the API's uploads count
+    against the same quota as the person's uploads in the app."""
 
     @classmethod
     def from_settings(cls, s: Settings, uploads: UploadCache | None = None) -> GuardConfig:
@@ -195,6 +199,10 @@ class Guard:
         api = path[len(self.config.prefix) :] if path.startswith(self.config.prefix + "/") else None
         if method == "POST" and path == "/login":
             return await self._login(scope, receive, send)
+        if method == "POST" and path == self.config.api_upload_path and self.config.api_user is not None:
+            kind, _, key = _header(scope, b"authorization").partition(" ")
+            owner = self.config.api_user(key.strip() or None if kind.lower() == "bearer" else None)
+            return await self._upload(scope, receive, send, owner)
         if api is not None:
             parts = api.strip("/").split("/")
             if method == "POST" and api == "/upload":
@@ -294,9 +302,12 @@ class Guard:
         room = self.config.quota.room(who, ticket)
 
         def landed(watch: Watch) -> None:
-            paths = watch.json()
-            paths = [p for p in paths if isinstance(p, str)] if isinstance(paths, list) else []
-            self.config.quota.settle(ticket, len(paths), max(size, capped.size))
+            answer = watch.json()
+            paths = [p for p in answer if isinstance(p, str)] if isinstance(answer, list) else []
+            files = (
+                len(answer["outcomes"]) if isinstance(answer, dict) and "outcomes" in answer else len(paths)
+            )
+            self.config.quota.settle(ticket, files, max(size, capped.size))
             if self.config.uploads is not None:
                 self.config.uploads.received(user, paths)
 

@@ -1,0 +1,85 @@
+"""The doors beside the Gradio app: ``/v1`` (OpenAI-compatible), ``/api`` (HTTP API) and ``/mcp``.
+
+A pure ASGI middleware, so the doors share the app's host, port, guard (body caps, upload quotas)
+and process, and Gradio never sees these paths. Every call is identified here, from its
+``Authorization: Bearer KEY`` header, before any door runs: an unknown, revoked or missing key gets
+the same bare 401, so a client learns nothing about which keys exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from rag_app.api.callers import CALLER_KEY, Identify, bearer_token
+from rag_app.api.http_api import http_api
+from rag_app.api.mcp_tools import mcp_server
+from rag_app.service import ServiceProvider
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
+PREFIXES = ("/v1", "/api", "/mcp")
+PUBLIC = {"/api/openapi.json", "/api/docs"}
+"""The API's description: no data, so no key (a client's setup screen reads it first)."""
+
+
+def is_door(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in PREFIXES)
+
+
+class ProtocolDoors:
+    """``Middleware(ProtocolDoors, provider=..., identify=...)`` in front of the Gradio app."""
+
+    def __init__(self, app: ASGIApp, *, provider: ServiceProvider, identify: Identify) -> None:
+        self.app, self.identify = app, identify
+        mcp = mcp_server(provider)
+        self.mcp = mcp.streamable_http_app(
+            streamable_http_path="/mcp", stateless_http=True, json_response=True
+        )
+        self._mcp_sessions = mcp.session_manager
+        self._mcp_running: asyncio.Event | None = None
+        self.api = http_api(provider)
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not is_door(path):
+            return await self.app(scope, receive, send)
+        if path.rstrip("/") not in PUBLIC:
+            caller = self.identify(bearer_token(scope))
+            if caller is None:
+                return await unauthorized(send)
+            scope.setdefault("state", {})[CALLER_KEY] = caller
+        if path == "/mcp" or path.startswith("/mcp/"):
+            await self._start_mcp()
+            return await self.mcp(scope, receive, send)
+        return await self.api(scope, receive, send)
+
+    async def _start_mcp(self) -> None:
+        """MCP's session manager runs a task group for the server's whole life; it is started on the
+        first MCP call, inside the server's own event loop (Gradio owns the app's lifespan)."""
+        if self._mcp_running is None:
+            self._mcp_running = asyncio.Event()
+            started = asyncio.Event()
+
+            async def run() -> None:
+                async with self._mcp_sessions.run():
+                    started.set()
+                    await asyncio.Event().wait()  # until the server's loop ends
+
+            self._mcp_task = asyncio.get_running_loop().create_task(run())
+            await started.wait()
+            self._mcp_running.set()
+        await self._mcp_running.wait()
+
+
+async def unauthorized(send: Any) -> None:
+    body = json.dumps({"error": {"message": "Unauthorized", "type": "invalid_request_error"}}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"www-authenticate", b"Bearer"),
+    ]
+    await send({"type": "http.response.start", "status": 401, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

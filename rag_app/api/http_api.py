@@ -1,0 +1,143 @@
+"""The HTTP API: upload, list, delete, query and ask, in the same JSON as the CLI's ``--json``.
+
+FastAPI (which Gradio already runs on) gives the OpenAPI description at ``/api/openapi.json`` and a
+page of it at ``/api/docs``. Each call reaches the caller's own knowledge base through the service,
+so the limits per person (questions a minute, upload sizes, one upload at a time) hold here as in
+the app. File names from a client are names, never paths: only the last part is kept.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from rag_app.api.callers import caller_of
+from rag_app.api.openai_chat import openai_router
+from rag_app.service import InputFile, LimitExceeded, NotAllowed, Service, ServiceProvider, StoreError
+
+COPY_CHUNK = 1 << 20
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class QuestionBody(BaseModel):
+    question: str
+    k: int | None = Field(None, ge=1, le=50, description="passages to retrieve (default: the server's)")
+    history: list[Turn] = Field(default_factory=list, description="the conversation so far, oldest first")
+
+
+def refused(exc: Exception) -> JSONResponse:
+    """A refusal as ``{"detail": message}``: limits 429, not allowed 403, bad input 400, store 503."""
+    status = (
+        429
+        if isinstance(exc, LimitExceeded)
+        else 403
+        if isinstance(exc, NotAllowed)
+        else 503
+        if isinstance(exc, StoreError)
+        else 400
+    )
+    return JSONResponse({"detail": str(exc)}, status_code=status)
+
+
+def upload_name(raw: str | None) -> str | None:
+    """The file's own name from what a client sent (``../../x.pdf`` is ``x.pdf``); None for no name."""
+    name = Path((raw or "").replace("\\", "/")).name.strip()
+    return name if name and name not in (".", "..") else None
+
+
+def http_api(provider: ServiceProvider) -> FastAPI:
+    app = FastAPI(
+        title="rag-app",
+        summary="Your documents, searched and answered with checked citations.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.include_router(openai_router(provider))
+
+    def service(request: Request) -> Service:
+        return provider.for_user(caller_of(request.scope).user)
+
+    def history(body: QuestionBody) -> list[dict[str, str]]:
+        return [t.model_dump() for t in body.history]
+
+    @app.post("/api/query", tags=["search"], response_model=None)
+    def query(body: QuestionBody, request: Request) -> Any:
+        """The passages for a question, with their scores, sources and pages (``rag-app query --json``)."""
+        try:
+            result = service(request).query(body.question, body.k, history(body))
+        except (ValueError, StoreError) as exc:
+            return refused(exc)
+        return result.to_json(provider.model_info())
+
+    @app.post("/api/ask", tags=["search"], response_model=None)
+    def ask(body: QuestionBody, request: Request) -> Any:
+        """The checked answer with its citations (``rag-app ask --json``)."""
+        try:
+            answer = service(request).answer(body.question, body.k, history(body))
+        except (ValueError, StoreError) as exc:
+            return refused(exc)
+        return answer.to_json(provider.model_info())
+
+    @app.get("/api/documents", tags=["documents"], response_model=None)
+    def documents(request: Request) -> Any:
+        """The caller's documents and their store's counts (``rag-app list --json``)."""
+        try:
+            kb = service(request)
+            return {"documents": kb.documents(), "stats": kb.stats() if kb.documents() else {}}
+        except (ValueError, StoreError) as exc:
+            return refused(exc)
+
+    @app.post("/api/documents", tags=["documents"], response_model=None)
+    def upload(
+        request: Request,
+        files: Annotated[list[UploadFile], File(description="the documents to index")],
+        password: Annotated[str | None, Form(description="a password for encrypted PDFs")] = None,
+    ) -> Any:
+        """Index the files sent; each gets exactly one line: indexed, skipped or rejected."""
+        try:
+            kb = service(request)
+            with tempfile.TemporaryDirectory(prefix="rag-api-upload-") as folder:
+                inputs = []
+                for number, sent in enumerate(files):
+                    name = upload_name(sent.filename)
+                    if name is None:
+                        raise ValueError(f"file {number + 1} has no name")
+                    path = Path(folder) / str(number) / name
+                    path.parent.mkdir()
+                    with path.open("wb") as out:
+                        shutil.copyfileobj(sent.file, out, COPY_CHUNK)
+                    inputs.append(InputFile(path, name))
+                report = kb.ingest_uploads(inputs, password=password or None)
+        except (ValueError, StoreError) as exc:
+            return refused(exc)
+        return {
+            "outcomes": [o.to_json() for o in report.outcomes],
+            "indexed_chunks": report.indexed_chunks,
+            "rejected": len(report.rejected),
+        }
+
+    @app.delete("/api/documents", tags=["documents"], response_model=None)
+    def delete(source: str, request: Request) -> Any:
+        """Remove one of the caller's documents by its name (``source`` in ``GET /api/documents``)."""
+        try:
+            kb = service(request)
+            if source not in {d["source"] for d in kb.documents()}:
+                return JSONResponse(
+                    {"detail": f"no document {source!r} in your knowledge base"}, status_code=404
+                )
+            return {"source": source, "removed_chunks": kb.delete(source)}
+        except (ValueError, StoreError) as exc:
+            return refused(exc)
+
+    return app
