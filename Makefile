@@ -58,6 +58,7 @@ bench: $(STAMP) $(EMBED_VENV)/.installed
 	$(BIN)/python benchmarks/store_growth.py
 	$(BIN)/python benchmarks/read_while_writing.py
 	$(BIN)/python benchmarks/page_viewer.py
+	$(BIN)/python benchmarks/door_latency.py
 	$(BIN)/python benchmarks/load_test.py
 	$(BIN)/python benchmarks/scale_out.py
 	$(BIN)/python benchmarks/report.py

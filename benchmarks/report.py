@@ -23,6 +23,7 @@ ORDER = [
     "page_viewer",
     "load_test",
     "load_test_attack",
+    "door_latency",
     "scale_out",
 ]
 COMMANDS = {name: f".venv/bin/python benchmarks/{name}.py" for name in ORDER}

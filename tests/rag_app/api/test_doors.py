@@ -22,6 +22,8 @@ NOTES = {
     "bob": ("bob-notes.txt", "The boat code word is MARLINSPIKE-88. The boat leaves at noon."),
 }
 
+CODES = {"alice": "HELIOTROPE-17", "bob": "MARLINSPIKE-88"}
+
 
 def new_key(auth_file, user: str) -> str:
     done = run_cli("key", "--auth-file", str(auth_file), user, timeout=120)
@@ -105,15 +107,18 @@ def test_two_peoples_keys_never_see_each_others_documents(server):
     url, _auth, keys = server
     for user, other in (("alice", "bob"), ("bob", "alice")):
         api = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {keys[user]}"}, timeout=300)
-        code = NOTES[other][1].split()[4]  # the other person's code word
+        code = CODES[other]  # the other person's code word
         for path in ("/api/query", "/api/ask"):
-            answer = api.post(path, json={"question": f"What is the code word {code}?", "k": 10})
-            assert answer.status_code == 200 and code not in answer.text
+            answer = api.post(path, json={"question": f"What is the code word {code}?", "k": 10}).json()
+            found = json.dumps([answer["results"], answer.get("citations"), answer.get("answer")])
+            assert code not in found.replace(f"code word {code}?", "")  # the question is echoed, never found
+            assert {r["source"] for r in answer["results"]} <= {NOTES[user][0]}
         assert [d["source"] for d in api.get("/api/documents").json()["documents"]] == [NOTES[user][0]]
         reply = chat(url, keys[user]).chat.completions.create(
             model="rag-app", messages=[{"role": "user", "content": f"Which code word is {code}?"}]
         )
-        assert code not in json.dumps(reply.model_dump())
+        extra = reply.model_extra["rag_app"]
+        assert code not in json.dumps([extra["results"], reply.choices[0].message.content])
 
 
 @pytest.mark.parametrize("path", ["/v1/models", "/api/documents", "/mcp"])
@@ -179,4 +184,5 @@ def test_the_mcp_client_over_http_searches_the_callers_documents_with_pages(serv
     assert pages and all(1 <= p <= 4 for p in pages)
     assert {d["source"] for d in listed["documents"]} == {"alice-notes.txt", pdf.name}
     _tools, bobs, _ = asyncio.run(mcp_search(url, keys["bob"], "HELIOTROPE-17 vault"))
-    assert "HELIOTROPE" not in json.dumps(bobs)
+    assert bobs["results"] and "HELIOTROPE" not in json.dumps(bobs["results"])
+    assert {r["source"] for r in bobs["results"]} == {"bob-notes.txt"}
