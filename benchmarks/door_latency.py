@@ -57,7 +57,10 @@ def main() -> None:
         service = RagService(settings)
         service.ingest([ROOT / "sample_docs"])
         port = free_port()
-        middleware = [*guard_middleware(settings, None), *doors_middleware(service, door_identity(None, None))]
+        middleware = [
+            *guard_middleware(settings, None),
+            *doors_middleware(service, door_identity(None, None)),
+        ]
         demo = launch(build_app(settings, service), settings, port=port, middleware=middleware)
         http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120)
         # The in-process answer runs in a worker thread, as the server's do (torch's threads are per thread).
