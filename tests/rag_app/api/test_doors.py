@@ -186,3 +186,22 @@ def test_the_mcp_client_over_http_searches_the_callers_documents_with_pages(serv
     _tools, bobs, _ = asyncio.run(mcp_search(url, keys["bob"], "HELIOTROPE-17 vault"))
     assert bobs["results"] and "HELIOTROPE" not in json.dumps(bobs["results"])
     assert {r["source"] for r in bobs["results"]} == {"bob-notes.txt"}
+
+
+def test_the_limits_per_person_hold_on_every_door(tmp_path):
+    """Questions a minute and the raw-upload quota are the person's, whichever door she comes through."""
+    limits = {"RAG_LIMIT_QUESTIONS_PER_MINUTE": "3", "RAG_LIMIT_UPLOAD_WINDOW_MB": "1"}
+    with shared_server(tmp_path, env=limits) as (url, _logged):
+        key = new_key(tmp_path / "people.auth", "alice")
+        api = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=300)
+        big = ("big.txt", b"word " * 300_000, "text/plain")  # 1.5 MB: over her 1 MB window
+        assert api.post("/api/documents", files=[("files", big)]).status_code == 429
+        ask = {"question": "What is the vault code word?"}
+        statuses = [api.post("/api/ask", json=ask).status_code for _ in range(2)]
+        with pytest.raises(openai.RateLimitError):  # the third and fourth question of the minute
+            for _ in range(2):
+                chat(url, key).chat.completions.create(
+                    model="rag-app", messages=[{"role": "user", "content": ask["question"]}]
+                )
+        assert statuses == [200, 200]
+        assert api.post("/api/query", json=ask).status_code == 429
