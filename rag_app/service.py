@@ -20,6 +20,7 @@ import numpy as np
 from loaders import LoadLimits
 from rag_app.answer.llm import AnswerBackend, parse_backend
 from rag_app.answer.pipeline import Answer, AnswerEvent, AnswerPipeline, checked_question
+from rag_app.conversation import starters
 from rag_app.conversation.chats import Chat, ChatStore
 from rag_app.conversation.kept import KeptChats
 from rag_app.conversation.resolve import checked_history
@@ -37,6 +38,7 @@ from rag_app.ingest.pipeline import (
     collect_files,
 )
 from rag_app.ingest.sync import plan, register
+from rag_app.ingest.upgrade import originals_to_upgrade
 from rag_app.pages.view import PageView, view_of
 from rag_app.retrieval.rerank import reranker_for
 from rag_app.retrieval.results import SCORE_NAMES, RetrievalResult
@@ -357,23 +359,19 @@ class RagService:
     def upgrade(self, *, progress: ProgressFn | None = None) -> IngestReport:
         """Give every document indexed before the multilingual model its vectors, from the kept originals
         (``rag-app upgrade``); nothing to do without a second model."""
-        files, report = [], IngestReport()
-        for d in self._missing_second_vectors():
-            original = self.store.original(d["sha256"])
-            if original is None:
-                report.outcomes.append(
-                    FileOutcome(
-                        d["source"], "rejected", reason="its original was not kept: ingest the file again"
-                    )
-                )
-            else:
-                files.append(InputFile(original, d["source"]))
+        files, report = originals_to_upgrade(self.store, self._missing_second_vectors())
         done = self._ingest(files, password=None, progress=progress, limits=None) if files else IngestReport()
         done.outcomes[:0] = report.outcomes
         return done
 
     def health(self) -> HealthReport:
         return check_health(self.store)
+
+    def example_questions(self, count: int = 4) -> list[str]:
+        """Questions drawn from what is indexed, each one the app answers from its own document
+        (``rag_app.conversation.starters``); not counted as the person's questions."""
+        top = lambda q: next((p.source for p in self.searcher.retrieve(q, 1).passages), None)  # noqa: E731
+        return starters.pick(starters.candidates(self.store), top, count)
 
     def verify_checksums(self) -> list[str]:
         """Read every vector file in full against its checksum; the problems found (none: [])."""

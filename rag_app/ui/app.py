@@ -21,6 +21,7 @@ from rag_app.service import (
 from rag_app.settings import Settings
 from rag_app.ui.chats import chat_choices, saved_messages
 from rag_app.ui.conversation import plain_history
+from rag_app.ui.inspector import inspector_tab
 from rag_app.ui.refusals import UploadOwners, plainly, refusal
 from rag_app.ui.render import (
     documents_frame,
@@ -32,9 +33,9 @@ from rag_app.ui.render import (
     render_passages,
     render_summary,
     safe_text,
-    vector_frame,
     viewer_outputs,
 )
+from rag_app.ui.starters import ExampleQuestions, example_buttons
 
 # ---- the app -------------------------------------------------------------------------------
 
@@ -45,6 +46,8 @@ def build_app(
     """The app over ``service``; tests pass a fake one. Who is asking comes from Gradio's login
     (``gr.Request.username``), never from anything the browser sends. With ``uploads``, a file is
     indexed only for the person who uploaded it, and its cached copy is deleted once read."""
+
+    drawn = ExampleQuestions()
 
     def kb(request: gr.Request | None) -> Service:
         return service.for_user(getattr(request, "username", None))
@@ -255,24 +258,12 @@ def build_app(
         chunks = sum(int(d.get("chunks") or 0) for d in documents)
         return f"**Indexed:** {len(documents)} documents ({names}{more}), {chunks} passages."
 
+    def show_examples(request: gr.Request) -> list[Any]:
+        return drawn.buttons(kb(request))
+
     @plainly
     def refresh(request: gr.Request) -> tuple[Any, ...]:
         return panels(kb(request))
-
-    @plainly
-    def inspect_vectors(first: str, second: str, request: gr.Request) -> tuple[Any, ...]:
-        if not (first or "").strip():
-            raise refusal("Type a query to inspect.")
-        texts = [t for t in (first, second) if (t or "").strip()]
-        vectors = kb(request).embed_queries(texts)
-        frames = [vector_frame(v.tolist(), f"query {i + 1}") for i, v in enumerate(vectors)]
-        frame = pd.concat(frames, ignore_index=True)
-        summary = f"Each query becomes a vector of **{vectors.shape[1]}** numbers (unit length)."
-        if len(vectors) == 2:
-            summary += f" Cosine similarity of the two queries: **{float(vectors[0] @ vectors[1]):.3f}**."
-        # float64 before rounding: a float32 0.0424 prints as 0.042399998754262924
-        table = pd.DataFrame({f"query {i + 1}": v[:50].astype(float).round(4) for i, v in enumerate(vectors)})
-        return summary, frame, table
 
     with gr.Blocks(title="rag-app: ask your documents", delete_cache=(1800, 3600)) as demo:
         gr.Markdown("# Ask your documents")
@@ -295,6 +286,7 @@ def build_app(
                     )
                     fresh = gr.Button("New chat", size="sm", scale=1, elem_id="new-chat")
                 what_is_indexed = gr.Markdown(elem_id="indexed")
+                examples = example_buttons()
                 chat = gr.Chatbot(label="Conversation", height=460, elem_id="chat")
                 question = gr.Textbox(
                     label="Question", placeholder="Ask about your documents…", elem_id="question"
@@ -320,7 +312,13 @@ def build_app(
                     previous_page = gr.Button("◀ Previous page", size="sm", elem_id="previous-page")
                     next_page = gr.Button("Next page ▶", size="sm", elem_id="next-page")
                     zoom = gr.Slider(0.5, 3.0, value=1.0, step=0.25, label="Zoom", elem_id="zoom")
-                page_image = gr.Image(label="Page", type="pil", interactive=False, elem_id="page-view")
+                # Where a clicked [n] puts its passage's chunk id (the page script; see launch.CITE_SCRIPT).
+                cite_target = gr.Textbox(
+                    elem_id="cite-target", elem_classes=["hidden-input"], container=False
+                )
+                page_image = gr.Image(
+                    label="Page", type="pil", interactive=False, elem_id="page-view", visible=False
+                )
                 text_view = gr.HTML(elem_id="text-view")
                 viewing = gr.State(None)
                 with gr.Accordion("Raw result (JSON)", open=False):
@@ -350,18 +348,13 @@ def build_app(
                 confirm_text = gr.Markdown(elem_id="confirm-text")
                 confirm = gr.Button("Yes, delete it", variant="stop", elem_id="confirm-delete")
                 cancel = gr.Button("Cancel", elem_id="cancel-delete")
-        with gr.Tab("Behind the scenes"):
-            gr.Markdown("How a question looks to the retriever: its vector, first 50 values.")
-            with gr.Row():
-                first = gr.Textbox(label="Query 1", value="I want something to eat")
-                second = gr.Textbox(label="Query 2 (compare)", value="I am hungry")
-            show = gr.Button("Show vectors")
-            vec_summary = gr.Markdown()
-            # One line per query, side by side on the same axes (bars would stack the two into one).
-            plot = gr.LinePlot(x="dimension", y="value", color="query", height=300, label="First 50 values")
-            values = gr.Dataframe(label="First 50 values", interactive=False)
+        inspector_tab(kb)
 
         asked = [chat, passages, raw, question, opener, chat_id]
+        for example in examples:  # a click asks the example, as typing it and pressing Ask would
+            example.click(lambda text: text, [example], [question], api_name=False).then(
+                ask, [question, chat, chat_id], asked, api_name=False
+            ).then(list_chats, [chat_id], [saved], api_name=False)
         send.click(ask, [question, chat, chat_id], asked, api_name="ask").then(
             list_chats, [chat_id], [saved], api_name=False
         )
@@ -380,19 +373,25 @@ def build_app(
         log_out.click(None, js="() => { window.location.href = '/logout'; }")
         shown = [page_image, text_view, viewing]
         opener.change(open_passage, [opener, zoom], shown, api_name=False)
+        cite_target.change(open_passage, [cite_target, zoom], shown, api_name=False)
         gr.api(page_api, api_name="page")
         zoom.release(open_passage, [opener, zoom], shown, api_name=False)
         previous_page.click(turn_back, [viewing, zoom], shown, api_name=False)
         next_page.click(turn_on, [viewing, zoom], shown, api_name=False)
         index.click(upload, [files, password], [outcomes, docs, summary, chosen], api_name="upload").then(
             lambda: gr.Dataframe(visible=True), None, [outcomes], api_name=False
-        ).then(indexed, None, [what_is_indexed], api_name=False)
+        ).then(indexed, None, [what_is_indexed], api_name=False).then(
+            show_examples, None, examples, api_name=False
+        )
         remove.click(ask_to_delete, [chosen], [confirm_text, confirm_row], api_name=False)
         confirm.click(delete, [chosen], [docs, summary, chosen], api_name="delete").then(
             lambda: gr.Row(visible=False), None, [confirm_row], api_name=False
-        ).then(indexed, None, [what_is_indexed], api_name=False)
+        ).then(indexed, None, [what_is_indexed], api_name=False).then(
+            show_examples, None, examples, api_name=False
+        )
         cancel.click(lambda: gr.Row(visible=False), None, [confirm_row], api_name=False)
-        show.click(inspect_vectors, [first, second], [vec_summary, plot, values], api_name="inspect")
         demo.load(refresh, None, [docs, summary, chosen], api_name="documents")
-        demo.load(indexed, None, [what_is_indexed], api_name=False)
+        demo.load(indexed, None, [what_is_indexed], api_name=False).then(
+            show_examples, None, examples, api_name=False
+        )
     return demo

@@ -19,7 +19,32 @@ CSS = """
 .fallback {font-size: 0.85em; opacity: 0.75;}
 .text-view {white-space: pre-wrap; font-size: 0.9em; max-height: 420px; overflow-y: auto;}
 .text-view mark {background: #ffd60060;}
+.hidden-input {display: none !important;}
+a.cite {cursor: pointer; text-decoration: none; font-weight: 600;}
+#examples {align-items: center; gap: 6px;}
+.examples-label {flex: 0 0 auto !important; min-width: 0 !important;}
 """
+
+CITE_SCRIPT = """<script>
+// A click on an answer's [n] opens that passage in the viewer: the link carries the passage's chunk id,
+// handed to the app through a hidden box (the server looks it up in the asker's own knowledge base).
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("a.cite");
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  const box = document.querySelector("#cite-target textarea, #cite-target input");
+  const chunk = (link.getAttribute("href") || "").replace(/^#cite-/, "");
+  if (!box || !chunk) return;
+  // Emptied first, so a second click on the same [n] is a change too (the app ignores the empty value).
+  for (const value of ["", chunk]) {
+    box.value = value;
+    box.dispatchEvent(new Event("input", {bubbles: true}));
+  }
+  const viewer = document.querySelector("#page-view");
+  if (viewer) viewer.scrollIntoView({behavior: "smooth", block: "nearest"});
+}, true);
+</script>"""
 
 
 def launch(
@@ -49,6 +74,7 @@ def launch(
         show_error=False,
         prevent_thread_lock=True,
         css=CSS,
+        head=CITE_SCRIPT,
         footer_links=["api"],
         quiet=True,
     )

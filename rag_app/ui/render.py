@@ -103,8 +103,30 @@ def render_draft(draft: str) -> str:
     return f"{safe_text(draft)}\n\n_(draft: being checked against the passages)_"
 
 
+_MARKER = re.compile(r"\\\[(\d+)\\\]")
+"""A citation marker as ``safe_text`` writes it: ``\\[1\\]``."""
+
+
+def clickable_citations(shown: str, answer: Answer) -> str:
+    """Each [n] of the answer becomes a link to its passage: the page script opens the passage whose
+    chunk id it carries (looked up in the asker's own knowledge base, like any passage opened)."""
+    chunks = {p.rank: p.chunk_id for p in answer.retrieval.passages}
+    cited = {c.number for c in answer.citations}
+
+    def link(m: re.Match[str]) -> str:
+        n = int(m[1])
+        if n not in cited or n not in chunks or not re.fullmatch(r"[\w-]+", chunks[n]):
+            return m[0]
+        return (
+            # The chunk id rides in the href: the chat's sanitiser keeps href, class and title, not data-*.
+            f'<a class="cite" href="#cite-{chunks[n]}" title="Open passage {n}">[{n}]</a>'
+        )
+
+    return _MARKER.sub(link, shown)
+
+
 def render_answer(answer: Answer) -> str:
-    lines = [safe_text(answer.text)]
+    lines = [clickable_citations(safe_text(answer.text), answer)]
     if answer.low_confidence:
         lines.insert(0, f"⚠️ **Low confidence:** {safe_text(answer.confidence)}\n")
     if answer.citations:
@@ -120,7 +142,7 @@ def render_answer(answer: Answer) -> str:
         left_out = "; ".join(f"“{safe_text(s)}”" for s in answer.unsupported)
         lines.append(f"\n**Left out, not supported by the passages:** ~~{left_out}~~")
     lines.extend(f"\n_{safe_text(n)}_" for n in answer.notices)
-    searched, plan = answer.retrieval.searched_for, answer.retrieval.plan
+    searched, plan = list(dict.fromkeys(answer.retrieval.searched_for)), answer.retrieval.plan
     # A follow-up (or a rewrite) says what was actually looked up; a new topic is searched as asked
     # (the earlier questions only nudge it, and saying so under every answer would be noise).
     if (

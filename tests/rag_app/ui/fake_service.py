@@ -94,6 +94,9 @@ class FakeKnowledgeBase:
             "search": "exact (IndexFlatIP)",
         }
 
+    def example_questions(self, count: int = 4) -> list[str]:
+        return ["What is a fake document?"][:count]
+
     def health(self) -> HealthReport:
         return HealthReport(sum(self.docs.values()), 0, 0, 0, None, ["No problems found."])
 

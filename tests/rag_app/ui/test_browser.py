@@ -106,13 +106,32 @@ def test_a_citation_opens_its_page_with_the_passage_highlighted(running_app, bro
     page.locator("#question textarea").fill("How long does the warranty of the demo kit last?")
     page.locator("#ask").click()
     expect(page.locator("#chat")).to_contain_text("24 months", timeout=120_000)
-    first = page.locator("#open-passage label").first
-    expect(first).to_contain_text("[1] rag-app-guide.pdf, page 4")
-    first.click()
+    expect(page.locator("#open-passage label").first).to_contain_text("[1] rag-app-guide.pdf, page 4")
+    expect(page.locator("#page-view")).to_be_hidden()  # no empty page box before a passage is opened
+    page.locator("#chat a.cite").first.click()  # the answer's own [1]
     image = page.locator("#page-view img")
     expect(image).to_be_visible(timeout=60_000)
     assert image.evaluate("img => img.naturalWidth") > 500
     screenshot(page, "page-viewer.png", tmp_path)
+
+
+def test_the_first_screen_offers_questions_from_the_documents_and_one_click_asks(running_app, browser):
+    from playwright.sync_api import expect
+
+    demo, service = running_app
+    if not any(d["source"] == "everyday.md" for d in service.documents()):
+        service.ingest([SAMPLE_DOCS / "everyday.md"])
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(demo.local_url)
+    examples = page.locator("#examples button.example")
+    expect(examples.first).to_be_visible(timeout=60_000)
+    offered = [t.strip() for t in examples.all_inner_texts() if t.strip()]
+    assert offered and all(q.endswith(("?", "？")) for q in offered)
+    examples.first.click()
+    expect(page.locator("#passages .passage").first).to_be_visible(timeout=120_000)
+    expect(page.locator("#chat")).to_contain_text(offered[0], timeout=60_000)  # asked, as typed
+    # ... and answered from a document, its citations clickable
+    expect(page.locator("#chat a.cite").first).to_be_visible(timeout=60_000)
 
 
 def test_a_follow_up_in_the_chat_is_answered_from_the_conversation(running_app, browser):

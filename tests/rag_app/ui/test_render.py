@@ -45,7 +45,8 @@ def test_answer_lists_its_sources_what_was_left_out_and_notices():
         unsupported=["Since 1997 [1]."],
     )
     text = render_answer(answer)
-    assert text.startswith("Beijing \\[1\\].")
+    # The answer's [1] opens its passage (c0, rank 1 of the retrieval); the Sources line stays text.
+    assert text.startswith('Beijing <a class="cite" href="#cite-c0" title="Open passage 1">[1]</a>.')
     assert "**Sources:** \\[1\\] guide.pdf, p. 3 (matched)" in text and "_fell back_" in text
     assert "Left out, not supported by the passages:** ~~“Since 1997 \\[1\\].”~~" in text
 
@@ -128,3 +129,13 @@ def test_the_chat_reaches_the_conversation_as_what_was_asked_and_answered():
         {"role": "user", "content": "When does the library open on Saturdays?"},
         {"role": "assistant", "content": "At ten on Saturdays. [1]"},
     ]
+
+
+def test_only_the_answers_own_citations_become_links_and_ids_never_carry_markup():
+    answer = Answer("Beijing [1]. See [7].", [Citation(1, "guide.pdf", 3, "c0")], "x", result(0.9, 0.8))
+    text = render_answer(answer)
+    assert text.count('class="cite"') == 1 and "See \\[7\\]." in text  # [7] cites nothing: plain text
+    hostile = result(0.9)
+    hostile.passages[0].chunk_id = '"><script>x</script>'
+    plain = render_answer(Answer("Beijing [1].", [Citation(1, "g", 1, "x")], "x", hostile))
+    assert "<script>" not in plain and 'class="cite"' not in plain
