@@ -16,7 +16,10 @@ from tests.conftest import SAMPLE_DOCS
         ("The capital of China is Beijing.", "What is the capital of China?"),
         ("Apples are a tasty fruit that many people enjoy.", "What are apples?"),
         ("Green tea is made by steeping dried leaves in water.", "How is green tea made?"),
-        ("The public library opens at nine in the morning on weekdays.", "When does the public library open?"),
+        (
+            "The public library opens at nine in the morning on weekdays.",
+            "When does the public library open?",
+        ),
         ("长城是古代中国修建的防御工程，总长度超过两万公里。", "长城是什么？"),
         ("Ein Homöomorphismus ist eine stetige Bijektion.", "Was ist Homöomorphismus?"),
     ],

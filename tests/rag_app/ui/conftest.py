@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag_app.settings import Settings
+from tests.conftest import ROOT
 
 
 def free_port() -> int:
@@ -64,3 +66,10 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+def screenshot(page, name: str, tmp_path) -> None:
+    """RAG_UPDATE_SCREENSHOT=1 refreshes the README's picture ``docs/NAME``; otherwise nothing tracked is touched."""
+    target = ROOT / "docs" / name if os.environ.get("RAG_UPDATE_SCREENSHOT") else tmp_path / name
+    page.screenshot(path=str(target), full_page=True)
+    assert target.stat().st_size > 10_000

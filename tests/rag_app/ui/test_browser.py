@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLE_DOCS
-
-
-def screenshot(page, name: str, tmp_path) -> None:
-    """RAG_UPDATE_SCREENSHOT=1 refreshes the README's picture ``docs/NAME``; otherwise nothing tracked is touched."""
-    target = ROOT / "docs" / name if os.environ.get("RAG_UPDATE_SCREENSHOT") else tmp_path / name
-    page.screenshot(path=str(target), full_page=True)
-    assert target.stat().st_size > 10_000
-
+from tests.conftest import SAMPLE_DOCS
+from tests.rag_app.ui.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

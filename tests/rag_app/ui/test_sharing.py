@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from gradio_client import Client, handle_file
 
-from tests.rag_app.ui.conftest import free_port
+from tests.rag_app.ui.conftest import free_port, screenshot
 from tests.rag_app.ui.serving import rag_app, start_server, stop_server, write_auth_file
 
 pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.timeout(600)]
@@ -128,6 +128,8 @@ def test_in_a_browser_a_person_logs_in_uploads_asks_and_sees_only_their_document
     recipes.write_text("Dave's pancake recipe needs three eggs, flour and a pinch of salt.")
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     page.goto(url)
+    expect(page.get_by_label("username")).to_be_visible(timeout=60_000)
+    screenshot(page, "screenshot-login.png", tmp_path)
     page.get_by_label("username").fill("bob")
     page.get_by_label("password").fill(PEOPLE["bob"])
     page.get_by_role("button", name=re.compile("login", re.I)).click()
@@ -140,6 +142,7 @@ def test_in_a_browser_a_person_logs_in_uploads_asks_and_sees_only_their_document
     page.locator("#index").click()
     expect(page.locator("#outcomes")).to_contain_text("recipes.txt", timeout=120_000)
     expect(page.locator("#documents")).to_contain_text("recipes.txt")
+    screenshot(page, "screenshot-upload.png", tmp_path)
     assert "notes.txt" not in page.locator("#documents").inner_text()  # Alice's stays hers
     page.get_by_role("tab", name="Chat").click()
     page.locator("#question textarea").fill("How many eggs does the pancake recipe need?")
