@@ -68,26 +68,24 @@ def http_api(provider: ServiceProvider) -> FastAPI:
     def service(request: Request) -> Service:
         return provider.for_user(caller_of(request.scope).user)
 
-    def history(body: QuestionBody) -> list[dict[str, str]]:
-        return [t.model_dump() for t in body.history]
+    def asked(body: QuestionBody, request: Request, how: str) -> Any:
+        """``how`` ("query" or "answer") of the caller's service, in the CLI's JSON, or the refusal."""
+        history = [t.model_dump() for t in body.history]
+        try:
+            found = getattr(service(request), how)(body.question, body.k, history)
+        except (ValueError, StoreError) as exc:
+            return refused(exc)
+        return found.to_json(provider.model_info())
 
     @app.post("/api/query", tags=["search"], response_model=None)
     def query(body: QuestionBody, request: Request) -> Any:
         """The passages for a question, with their scores, sources and pages (``rag-app query --json``)."""
-        try:
-            result = service(request).query(body.question, body.k, history(body))
-        except (ValueError, StoreError) as exc:
-            return refused(exc)
-        return result.to_json(provider.model_info())
+        return asked(body, request, "query")
 
     @app.post("/api/ask", tags=["search"], response_model=None)
     def ask(body: QuestionBody, request: Request) -> Any:
         """The checked answer with its citations (``rag-app ask --json``)."""
-        try:
-            answer = service(request).answer(body.question, body.k, history(body))
-        except (ValueError, StoreError) as exc:
-            return refused(exc)
-        return answer.to_json(provider.model_info())
+        return asked(body, request, "answer")
 
     @app.get("/api/documents", tags=["documents"], response_model=None)
     def documents(request: Request) -> Any:

@@ -73,12 +73,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
-def cmd_query(args: argparse.Namespace) -> int:
+def _asked(args: argparse.Namespace, how: str) -> tuple[Any, Any]:
+    """(the service, its ``query`` or ``answer`` of the question), printed as JSON with ``--json``."""
     quiet_libraries(args.verbose)
     service = _service(args)
-    result = service.query(args.question, args.top_k, read_history(args.history))
+    found = getattr(service, how)(args.question, args.top_k, read_history(args.history))
     if args.json:
-        print(json.dumps(result.to_json(service.model_info()), ensure_ascii=False))
+        print(json.dumps(found.to_json(service.model_info()), ensure_ascii=False))
+    return service, found
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    service, result = _asked(args, "query")
+    if args.json:
         return EXIT_OK
     print(_banner(service), file=sys.stderr)
     _print_passages(result)
@@ -109,11 +116,8 @@ def _print_passages(result) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    quiet_libraries(args.verbose)
-    service = _service(args)
-    answer = service.answer(args.question, args.top_k, read_history(args.history))
+    service, answer = _asked(args, "answer")
     if args.json:
-        print(json.dumps(answer.to_json(service.model_info()), ensure_ascii=False))
         return EXIT_OK
     print(_banner(service) + f"; answer backend: {answer.backend}", file=sys.stderr)
     for notice in answer.notices:

@@ -107,14 +107,20 @@ def test_a_citation_opens_its_page_with_the_passage_highlighted(running_app, bro
     screenshot(page, "page-viewer.png", tmp_path)
 
 
-def test_the_first_screen_offers_questions_from_the_documents_and_one_click_asks(running_app, browser):
-    from playwright.sync_api import expect
-
+def open_with_the_everyday_notes(running_app, browser):
+    """The app with the sample everyday notes indexed, opened in a new page."""
     demo, service = running_app
     if not any(d["source"] == "everyday.md" for d in service.documents()):
         service.ingest([SAMPLE_DOCS / "everyday.md"])
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(demo.local_url)
+    return page, service
+
+
+def test_the_first_screen_offers_questions_from_the_documents_and_one_click_asks(running_app, browser):
+    from playwright.sync_api import expect
+
+    page, _ = open_with_the_everyday_notes(running_app, browser)
     examples = page.locator("#examples button.example")
     expect(examples.first).to_be_visible(timeout=60_000)
     offered = [t.strip() for t in examples.all_inner_texts() if t.strip()]
@@ -130,11 +136,7 @@ def test_a_follow_up_in_the_chat_is_answered_from_the_conversation(running_app, 
     """After the Saturdays question, "And on Sundays?" alone would be refused; the chat carries it."""
     from playwright.sync_api import expect
 
-    demo, service = running_app
-    if not any(d["source"] == "everyday.md" for d in service.documents()):
-        service.ingest([SAMPLE_DOCS / "everyday.md"])
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(demo.local_url)
+    page, service = open_with_the_everyday_notes(running_app, browser)
     if service.chats.list():  # the last chat comes back on load: let it arrive before asking
         expect(page.locator("#saved-chats input")).not_to_have_value("", timeout=30_000)
     page.locator("#question textarea").fill("When does the library open on Saturdays?")
