@@ -10,6 +10,8 @@ from rag_app.store import KnowledgeStore
 
 SHORT_CHARS = 40
 LONG_CHARS = 2500
+"""Text lengths are counted in UTF-8 bytes: a letter is one, a Chinese character three (it carries
+about what three letters do), so the same limits hold for English and Chinese documents."""
 NEAR_DUPLICATE = 0.98
 SAMPLE = 2000
 
@@ -42,7 +44,8 @@ def check_health(store: KnowledgeStore, seed: int = 0) -> HealthReport:
         advice.append("The knowledge base is empty: upload PDFs, text or Markdown files.")
     if short:
         advice.append(
-            f"{short} chunks are under {SHORT_CHARS} characters (headers, page numbers?): they match many "
+            f"{short} chunks are under {SHORT_CHARS} characters (about {SHORT_CHARS // 3} in Chinese; headers, "
+            f"page numbers?): they match many "
             f"questions weakly; consider cleaning the source files."
         )
     if long:

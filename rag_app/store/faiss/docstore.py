@@ -246,7 +246,9 @@ class Docstore:
         yield from self._db.execute("SELECT fid, text, context FROM records ORDER BY fid")
 
     def text_lengths(self) -> list[tuple[int, int]]:
-        return list(self._db.execute("SELECT fid, length(text) FROM records ORDER BY fid"))
+        # UTF-8 bytes, not characters: a Chinese character holds about what three letters do, so a
+        # 27-character Chinese sentence (81 bytes) is a sentence, not a header (see store.health).
+        return list(self._db.execute("SELECT fid, length(CAST(text AS BLOB)) FROM records ORDER BY fid"))
 
     def lexical_top(self, tokens: Sequence[str], k: int) -> list[tuple[int, float]]:
         """(id, BM25 score) of the ``k`` best texts for these tokens; higher is better."""

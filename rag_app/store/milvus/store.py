@@ -130,7 +130,7 @@ class MilvusCollections(MilvusReads):
                 "vector": vectors[row].tolist(),
                 "text": chunks[row].text,
                 "context": clip(chunks[row].context, TEXT_BYTES),
-                "length": len(chunks[row].text),
+                "length": len(chunks[row].text.encode()),  # UTF-8 bytes, as the FAISS docstore counts
                 "tokens": clip(lexical_tokens(self._tokens(chunks[row].indexed)), TEXT_BYTES),
             }
             for fid, row in fresh.items()

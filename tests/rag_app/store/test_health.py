@@ -31,6 +31,13 @@ def test_reports_short_chunks_and_near_duplicates():
     assert any("under 40 characters" in a for a in report.advice)
 
 
+def test_a_chinese_sentence_is_not_a_short_chunk_but_a_chinese_header_is():
+    basis = np.eye(DIM, dtype=np.float32)
+    texts = ["北京是中华人民共和国的首都，也是全国的政治和文化中心。", "第三章", LONG]  # 27, 3 characters
+    report = check_health(store_with(basis[:3], texts))
+    assert report.short_chunks == 1  # the header; the 27-character sentence holds what 81 letters do
+
+
 def test_large_stores_are_sampled_not_copied(monkeypatch):
     monkeypatch.setattr(health, "SAMPLE", 50)
     rng = np.random.default_rng(1)
