@@ -22,6 +22,7 @@ from rag_app.settings import Settings
 from rag_app.ui.chats import chat_choices, saved_messages
 from rag_app.ui.conversation import plain_history
 from rag_app.ui.inspector import inspector_tab
+from rag_app.ui.progress import WithTimeLeft
 from rag_app.ui.refusals import UploadOwners, plainly, refusal
 from rag_app.ui.render import (
     documents_frame,
@@ -213,7 +214,9 @@ def build_app(
         inputs = [InputFile(Path(f), Path(f).name) for f in files]
         try:
             report = base.ingest_uploads(
-                inputs, password=password or None, progress=lambda f, text: progress(f, desc=text)
+                inputs,
+                password=password or None,
+                progress=WithTimeLeft(lambda f, text: progress(f, desc=text)),
             )
         finally:  # read (or refused): the cached copy goes now, not at Gradio's hourly cleanup
             if uploads is not None:
