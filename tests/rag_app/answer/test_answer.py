@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from langchain_core.language_models import FakeListChatModel
@@ -107,9 +106,8 @@ def test_a_generation_cut_off_by_its_time_limit_stops_its_thread(tmp_path):
     assert first.content is not None
     assert not any(t.name == "llm-generate" for t in threading.enumerate())
     timed = LocalChatModel(model_path=model.model_path, max_new_tokens=100_000, max_time_s=0.5)
-    started = time.monotonic()
-    text = "".join(c.content for c in timed.stream([HumanMessage("Go on.")]))
-    assert text and time.monotonic() - started < 30  # 100,000 tokens would take far longer
+    pieces = [c.content for c in timed.stream([HumanMessage("Go on.")])]
+    assert "".join(pieces) and len(pieces) < 100_000  # stopped by its time limit, not by running out
     assert not any(t.name == "llm-generate" for t in threading.enumerate())
 
 

@@ -21,9 +21,16 @@ def test_verdict_flags_close_top_two():
 
 @pytest.mark.parametrize("mode", ["auto", "hybrid", "dense"])
 def test_design_demo_finds_the_apple_sentence(sample_service, mode):
-    searcher = Searcher(sample_service.store, sample_service.embeddings, mode=mode)
+    # With the second model the app runs with: MiniLM alone cannot read the Chinese apple passage, so
+    # finding it (or not) for an English question would be luck, and such an assert could not fail.
+    searcher = Searcher(
+        sample_service.store, sample_service.embeddings, mode=mode, companion=sample_service.companion
+    )
     result = searcher.retrieve("I want something to eat", 3)
-    assert any("Apples are a tasty fruit" in p.text or "苹果" in p.text for p in result.passages[:2])
+    # By meaning, no word in common: an apple passage first (the multilingual model reads the Chinese
+    # one too), and the English one among the three shown.
+    assert "苹果" in result.passages[0].text or "Apples are a tasty fruit" in result.passages[0].text
+    assert any("Apples are a tasty fruit" in p.text for p in result.passages[:3])
 
 
 @pytest.mark.parametrize("mode", ["auto", "hybrid", "lexical"])
@@ -45,7 +52,7 @@ async def test_langchain_retriever_sync_and_async(sample_service):
     adocs = await retriever.ainvoke("What is the capital of China?")
     assert [d.id for d in docs] == [d.id for d in adocs]
     first = docs[0].metadata
-    assert "Beijing" in docs[0].page_content or "北京" in docs[0].page_content
+    assert "The capital of China is Beijing" in docs[0].page_content
     assert set(first) >= {"score", "rank", "source", "page", "chunk_id", "ambiguity"}
     assert -1 <= first["score"] <= 1 and first["rank"] == 1
     assert np.isclose(first["ambiguity"]["threshold"], sample_service.searcher.thresholds.ambiguity_gap)

@@ -44,13 +44,14 @@ def test_large_stores_are_sampled_not_copied(monkeypatch):
     vectors = rng.standard_normal((300, DIM)).astype(np.float32)
     store = store_with(vectors, [f"{LONG} number {i}" for i in range(300)])
     read: list[int] = []
-    original = store._vectors
+    original = store.sample
 
-    def counting(view, fids):
-        read.append(len(fids))
-        return original(view, fids)
+    def counting(size, seed=0):
+        lengths, vectors = original(size, seed)
+        read.append(len(vectors))
+        return lengths, vectors
 
-    monkeypatch.setattr(store, "_vectors", counting)
+    monkeypatch.setattr(store, "sample", counting)  # the store's own door: what health reads through
     report = check_health(store)
     assert read == [50] and report.chunks == 300
     assert abs(report.mean_pairwise_cosine) < 0.1  # random directions: spread out
