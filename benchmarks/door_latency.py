@@ -59,7 +59,7 @@ def main() -> None:
         port = free_port()
         middleware = [
             *guard_middleware(settings, None),
-            *doors_middleware(service, door_identity(None, None)),
+            *doors_middleware(service, door_identity(None, None), loopback_only=True),
         ]
         demo = launch(build_app(settings, service), settings, port=port, middleware=middleware)
         http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120)

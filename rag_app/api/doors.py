@@ -13,6 +13,8 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from mcp.server.transport_security import TransportSecuritySettings
+
 from rag_app.api.callers import CALLER_KEY, Identify, bearer_token
 from rag_app.api.http_api import http_api
 from rag_app.api.mcp_tools import mcp_server
@@ -32,11 +34,21 @@ def is_door(path: str) -> bool:
 class ProtocolDoors:
     """``Middleware(ProtocolDoors, provider=..., identify=...)`` in front of the Gradio app."""
 
-    def __init__(self, app: ASGIApp, *, provider: ServiceProvider, identify: Identify) -> None:
-        self.app, self.identify = app, identify
+    def __init__(
+        self, app: ASGIApp, *, provider: ServiceProvider, identify: Identify, loopback_only: bool = False
+    ) -> None:
+        """``loopback_only``: a keyless server for this machine alone, where a web page the person
+        visits could reach the doors through a DNS name rebound to 127.0.0.1; such calls name another
+        host than this machine's, and are refused."""
+        self.app, self.identify, self.loopback_only = app, identify, loopback_only
         mcp = mcp_server(provider)
         self.mcp = mcp.streamable_http_app(
-            streamable_http_path="/mcp", stateless_http=True, json_response=True
+            streamable_http_path="/mcp",
+            stateless_http=True,
+            json_response=True,
+            # The SDK's own host check would refuse a shared link's host; ours covers the keyless
+            # case (above), and a key the rest.
+            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         )
         self._mcp_sessions = mcp.session_manager
         self._mcp_running: asyncio.Event | None = None
@@ -46,6 +58,8 @@ class ProtocolDoors:
         path = scope.get("path", "")
         if scope["type"] != "http" or not is_door(path):
             return await self.app(scope, receive, send)
+        if self.loopback_only and not names_this_machine(scope):
+            return await refuse_host(send)
         if path.rstrip("/") not in PUBLIC:
             caller = self.identify(bearer_token(scope))
             if caller is None:
@@ -72,6 +86,22 @@ class ProtocolDoors:
             await started.wait()
             self._mcp_running.set()
         await self._mcp_running.wait()
+
+
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def names_this_machine(scope: Scope) -> bool:
+    host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return name.lower() in LOOPBACK_NAMES
+
+
+async def refuse_host(send: Any) -> None:
+    body = json.dumps({"detail": "this server answers only requests addressed to localhost"}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 403, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def unauthorized(send: Any) -> None:

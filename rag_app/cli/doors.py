@@ -64,9 +64,9 @@ def door_identity(accounts: Any, auth_file: str | None) -> Any:
     return identify
 
 
-def doors_middleware(provider: Any, identify: Any) -> list:
+def doors_middleware(provider: Any, identify: Any, *, loopback_only: bool = False) -> list:
     from starlette.middleware import Middleware
 
     from rag_app.api import ProtocolDoors
 
-    return [Middleware(ProtocolDoors, provider=provider, identify=identify)]
+    return [Middleware(ProtocolDoors, provider=provider, identify=identify, loopback_only=loopback_only)]

@@ -122,7 +122,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         blocked_paths=blocked,
         middleware=[
             *guard_middleware(settings, uploads, api_user=lambda key: getattr(identify(key), "user", None)),
-            *doors_middleware(app_service, identify),
+            *doors_middleware(app_service, identify, loopback_only=not public and accounts is None),
         ],
     )
     who = (

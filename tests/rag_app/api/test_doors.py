@@ -205,3 +205,20 @@ def test_the_limits_per_person_hold_on_every_door(tmp_path):
                 )
         assert statuses == [200, 200]
         assert api.post("/api/query", json=ask).status_code == 429
+
+
+def test_a_keyless_local_server_refuses_calls_that_name_another_host(tmp_path):
+    """DNS rebinding: a web page's script reaching 127.0.0.1 under its own name gets nothing."""
+    from tests.rag_app.ui.conftest import free_port
+    from tests.rag_app.ui.serving import start_server, stop_server
+
+    port = free_port()
+    proc = start_server(["--store", str(tmp_path / "kb"), "--port", str(port)])
+    try:
+        http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
+        assert http.get("/v1/models").status_code == 200  # this machine, no key needed
+        assert http.get("/v1/models", headers={"Host": f"localhost:{port}"}).status_code == 200
+        for path in ("/v1/models", "/api/documents", "/mcp"):
+            assert http.get(path, headers={"Host": f"attacker.example:{port}"}).status_code == 403
+    finally:
+        stop_server(proc)
