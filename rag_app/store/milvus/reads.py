@@ -17,6 +17,11 @@ from rag_app.store.milvus.keys import (
 from rag_app.store.records import Hit, StoredChunk
 
 
+def _pk(hit: Any) -> int:
+    """A hit's key: Milvus Lite names the primary field, a 2.3 server's hits call it ``id``."""
+    return int(hit["key"] if "key" in hit else hit["id"])
+
+
 class MilvusReads(MilvusBase):
     """The reading half of the store protocol."""
 
@@ -65,8 +70,8 @@ class MilvusReads(MilvusBase):
             search_params={"metric_type": "IP"},
             output_fields=["text"],
         )[0]
-        texts = {int(h["key"]): h["entity"]["text"] for h in found}
-        return self._hits([(int(h["key"]), float(h["distance"])) for h in found], texts)[:k]
+        texts = {_pk(h): h["entity"]["text"] for h in found}
+        return self._hits([(_pk(h), float(h["distance"])) for h in found], texts)[:k]
 
     def hits_for(self, query_vector: np.ndarray, fids: Sequence[int]) -> list[Hit]:
         """Hits for chosen ids (found by other means, such as BM25) with their exact cosines."""
@@ -85,10 +90,14 @@ class MilvusReads(MilvusBase):
         return {by_fid[h.fid]: h for h in hits if h.chunk.text == by_fid[h.fid]}
 
     def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
-        """(id, BM25 score) of the best ``k`` texts, scored by Milvus's own BM25 over our tokens."""
+        """(id, BM25 score) of the best ``k`` texts, scored by Milvus's own BM25 over our tokens, or
+        here over the same tokens where the server has no BM25 function (``lexical_mode`` says which)."""
         spelled = lexical_tokens(self._tokens(query))
         if not spelled or k <= 0 or not self._created:
             return []
+        if self._lexicon is not None:
+            rows = lambda: ((int(r["key"]), r["tokens"]) for r in self._all("chunks", ["key", "tokens"]))  # noqa: E731
+            return self._lexicon.top(spelled.split(), k, self._generation(), rows)
         found = self._client.search(
             self._name("chunks"),
             data=[spelled],
@@ -97,7 +106,7 @@ class MilvusReads(MilvusBase):
             search_params={"metric_type": "BM25"},
         )[0]
         # Milvus Lite reports BM25 negated (best first, most negative); servers report it positive.
-        return [(int(h["key"]), abs(float(h["distance"]))) for h in found]
+        return [(_pk(h), abs(float(h["distance"]))) for h in found]
 
     def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
         if not self._created:
@@ -162,6 +171,7 @@ class MilvusReads(MilvusBase):
             "segments": None,
             "dead_vectors": 0,
             "search": f"Milvus {self.index_type} (inner product) at {self.where}",
+            "lexical": self.lexical_mode,
             "model": self.model_name,
             "backend": "milvus",
         }
