@@ -24,17 +24,45 @@ SERVER_PYTHON = ROOT / ".venv-milvus-server" / "bin" / "python"
 ETCD_PORT = 2379  # the embedded etcd listens here whatever the config says
 
 # Run by the server venv's python: the package's own ``milvus-server`` command only waits for a
-# flag, so it neither notices the binary dying nor passes SIGTERM on; this launcher does both.
+# flag, so it neither notices the binary dying nor passes SIGTERM on; this launcher does both. A
+# restart must reuse every internal port of the first start: etcd still holds the old components'
+# sessions, and a component moved to a new port is not found until they expire (minutes). The
+# package probes ports without SO_REUSEADDR, so a port left in TIME_WAIT by a killed server would
+# look taken; the Go server binds with it.
 _LAUNCHER = """
-import json, signal, sys
+import json, signal, socket, sys
+from pathlib import Path
+import milvus
 from milvus import MilvusServer
+
+def try_bind_port(self, port):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen()
+        return sock
+    except OSError:
+        sock.close()
+        return None
+
+milvus.MilvusServerConfig.try_bind_port = try_bind_port
+folder = Path(sys.argv[1])
+kept = folder / "ports.json"
+ports = json.loads(kept.read_text()) if kept.exists() else {}
 server = MilvusServer(wait_for_started=False)
-server.set_base_dir(sys.argv[1])
+server.set_base_dir(str(folder))
 server.listen_port = int(sys.argv[2])
+server.webservice_port = ports.pop("webservice", server.webservice_port)
+for key, port in ports.items():
+    server.config.set(key, port)
 for setting in sys.argv[3:]:
     key, _, value = setting.partition("=")
     server.config.set(key, int(value) if value.isdigit() else value)
 server.start()
+items = server.config.configurable_items
+used = {k: v[1] for k, v in items.items() if k.endswith("_port")}
+kept.write_text(json.dumps({**used, "webservice": server.webservice_port}))
 proc = server.server_proc
 signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
 signal.signal(signal.SIGINT, lambda *_: proc.terminate())

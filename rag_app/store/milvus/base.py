@@ -11,7 +11,7 @@ from typing import Any
 
 from rag_app.store.errors import StoreError
 from rag_app.store.manifest import Manifest, ManifestFacts
-from rag_app.store.milvus.client import is_remote, milvus_client
+from rag_app.store.milvus.client import RECONNECT_S, is_remote, milvus_client
 from rag_app.store.milvus.features import ServerFeatures, detect, has_field
 from rag_app.store.milvus.keys import (
     key63,
@@ -44,10 +44,11 @@ class MilvusBase(ManifestFacts):
         chunking: dict[str, Any] | None = None,
         index_type: str | None = None,
         tokens: TokensFn = tokenize,
+        reconnect_s: float = RECONNECT_S,
     ) -> None:
         """``path``: a local folder for the original files the page viewer draws (Milvus holds
         vectors and texts, not PDFs); ``index_type``: FLAT (exact) on Milvus Lite, AUTOINDEX on a
-        server unless given."""
+        server unless given; ``reconnect_s``: how long a call waits for a server that went down."""
         if not _COLLECTION.fullmatch(collection):
             raise ValueError(f"collection {collection!r}: use letters, digits and underscores")
         self.uri = uri
@@ -55,7 +56,7 @@ class MilvusBase(ManifestFacts):
         self.root = Path(path) if path is not None else None
         self._tokens = tokens
         self._lock = threading.RLock()
-        self._client = milvus_client(uri, token)
+        self._client = milvus_client(uri, token, reconnect_s)
         self._lite = not is_remote(uri)
         self.features: ServerFeatures = detect(self._client, self._lite)
         self.index_type = index_type or ("FLAT" if self._lite else "AUTOINDEX")
@@ -154,6 +155,16 @@ class MilvusBase(ManifestFacts):
         )
         self._created = True
 
+    def _ready(self) -> bool:
+        """Whether the store exists; while it does not, asked again each time, since another process
+        (an ingest beside a running app) may create it at any moment."""
+        if not self._created:
+            with self._lock:
+                found = self._read_manifest()
+                if found is not None and not self._created:
+                    self.manifest, self._created = found, True
+        return self._created
+
     def _bump_generation(self) -> None:
         """Tell every process's local BM25 index that the texts changed (see ``lexicon.py``)."""
         if self._lexicon is not None:
@@ -211,7 +222,7 @@ class MilvusBase(ManifestFacts):
         return [Hit(fid, float(score), records[fid]) for fid, score in scored if fid in records]
 
     def _all(self, part: str, fields: list[str], where: str = "") -> Iterator[dict[str, Any]]:
-        if not self._created:
+        if not self._ready():
             return
         iterator = self._client.query_iterator(
             self._name(part), batch_size=_BATCH, filter=where, output_fields=fields

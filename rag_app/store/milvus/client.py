@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rag_app.store.errors import StoreError
+from rag_app.store.errors import StoreError, StoreUnavailableError
 from rag_app.text.urls import redact, redact_text
 
 _clients: dict[tuple[str, str], Any] = {}
@@ -29,7 +29,7 @@ def describe(exc: BaseException) -> str:
     return redact_text(" ".join(str(message).split()))
 
 
-def milvus_client(uri: str, token: str = "") -> Any:
+def milvus_client(uri: str, token: str = "", reconnect_s: float = RECONNECT_S) -> Any:
     """One client per (uri, token) in a process: Milvus Lite serves a ``.db`` file to one process,
     and opening it twice from the same process would start it twice."""
     from pymilvus import MilvusClient
@@ -45,23 +45,26 @@ def milvus_client(uri: str, token: str = "") -> Any:
             try:
                 client = MilvusClient(uri=uri, token=token)
             except Exception as exc:
-                raise StoreError(f"cannot reach Milvus at {redact(uri)}: {describe(exc)}") from exc
-            _clients[(uri, token)] = RestartSafeClient(client, redact(uri)) if is_remote(uri) else client
+                raise StoreUnavailableError(f"cannot reach Milvus at {redact(uri)}: {describe(exc)}") from exc
+            _clients[(uri, token)] = (
+                RestartSafeClient(client, redact(uri), reconnect_s) if is_remote(uri) else client
+            )
         return _clients[(uri, token)]
 
 
 class RestartSafeClient:
     """A server's client whose calls survive the server restarting between two of them.
 
-    A call that finds the server down waits for it (up to ``RECONNECT_S``) and is made again; one
+    A call that finds the server down waits for it (up to ``reconnect_s``) and is made again; one
     that finds its collection released (a restarted 2.3 server does not reload what was loaded)
-    loads it and is made again. Anything else is raised as it came. The gRPC channel itself
+    loads it and is made again. Anything else is a ``StoreError`` naming the server. The gRPC channel itself
     reconnects on its own; what it cannot do is know a collection must be loaded again.
     """
 
-    def __init__(self, client: Any, where: str) -> None:
+    def __init__(self, client: Any, where: str, reconnect_s: float = RECONNECT_S) -> None:
         self._client = client
         self._where = where
+        self.reconnect_s = reconnect_s
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._client, name)
@@ -79,17 +82,18 @@ class RestartSafeClient:
             except Exception as exc:
                 code = getattr(exc, "code", None)
                 if attempt == 2:
-                    raise StoreError(f"Milvus at {self._where} failed: {describe(exc)}") from exc
+                    kind = StoreUnavailableError if code == _UNAVAILABLE else StoreError
+                    raise kind(f"Milvus at {self._where} failed: {describe(exc)}") from exc
                 if code == _UNAVAILABLE:
                     self._wait_for_server(exc)
                 elif (code == _NOT_LOADED or "not loaded" in describe(exc)) and collection is not None:
                     self._client.load_collection(collection)
-                else:
-                    raise
+                else:  # one line naming the server, never a client library's traceback
+                    raise StoreError(f"Milvus at {self._where}: {describe(exc)}") from exc
         raise AssertionError("unreachable")
 
     def _wait_for_server(self, first: BaseException) -> None:
-        deadline = time.monotonic() + RECONNECT_S
+        deadline = time.monotonic() + self.reconnect_s
         while time.monotonic() < deadline:
             try:
                 self._client.get_server_version()
@@ -97,6 +101,6 @@ class RestartSafeClient:
             except Exception:
                 # Polling: a restarting server announces nothing a client could wait on.
                 time.sleep(0.5)
-        raise StoreError(
-            f"Milvus at {self._where} is not answering (waited {RECONNECT_S:.0f} s): {describe(first)}"
+        raise StoreUnavailableError(
+            f"Milvus at {self._where} is not answering (waited {self.reconnect_s:.0f} s): {describe(first)}"
         ) from first

@@ -26,7 +26,7 @@ class MilvusReads(MilvusBase):
     """The reading half of the store protocol."""
 
     def _count(self, part: str) -> int:
-        if not self._created:
+        if not self._ready():
             return 0
         return int(self._client.query(self._name(part), filter="", output_fields=["count(*)"])[0]["count(*)"])
 
@@ -34,7 +34,7 @@ class MilvusReads(MilvusBase):
         return self._count("chunks")
 
     def file(self, source: str) -> dict[str, Any] | None:
-        if not self._created:
+        if not self._ready():
             return None
         rows = self._client.query(self._name("files"), ids=[key63(source)], output_fields=["source", "info"])
         return dict(rows[0]["info"]) if rows and rows[0]["source"] == source else None
@@ -46,7 +46,7 @@ class MilvusReads(MilvusBase):
         return "same" if known["sha256"] == sha256 else "changed"
 
     def source_with_content(self, sha256: str) -> str | None:
-        if not self._created:
+        if not self._ready():
             return None
         rows = self._query_in("files", "sha_key", [key63(sha256)], ["source", "info"])
         found = sorted(r["source"] for r in rows if r["info"].get("sha256") == sha256)
@@ -60,7 +60,7 @@ class MilvusReads(MilvusBase):
         query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
         if self.dimensions is not None and query.shape[0] != self.dimensions:
             raise ValueError(f"query has {query.shape[0]} dimensions; this store holds {self.dimensions}")
-        if k <= 0 or not self._created:
+        if k <= 0 or not self._ready():
             return []
         found = self._client.search(
             self._name("chunks"),
@@ -75,7 +75,7 @@ class MilvusReads(MilvusBase):
 
     def hits_for(self, query_vector: np.ndarray, fids: Sequence[int]) -> list[Hit]:
         """Hits for chosen ids (found by other means, such as BM25) with their exact cosines."""
-        if not fids or not self._created:
+        if not fids or not self._ready():
             return []
         rows = {int(r["key"]): r for r in self._query_in("chunks", "key", fids, ["key", "vector", "text"])}
         query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
@@ -93,7 +93,7 @@ class MilvusReads(MilvusBase):
         """(id, BM25 score) of the best ``k`` texts, scored by Milvus's own BM25 over our tokens, or
         here over the same tokens where the server has no BM25 function (``lexical_mode`` says which)."""
         spelled = lexical_tokens(self._tokens(query))
-        if not spelled or k <= 0 or not self._created:
+        if not spelled or k <= 0 or not self._ready():
             return []
         if self._lexicon is not None:
             rows = lambda: ((int(r["key"]), r["tokens"]) for r in self._all("chunks", ["key", "tokens"]))  # noqa: E731
@@ -109,7 +109,7 @@ class MilvusReads(MilvusBase):
         return [(_pk(h), abs(float(h["distance"]))) for h in found]
 
     def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
-        if not self._created:
+        if not self._ready():
             return []
         wanted = list(dict.fromkeys(ids))
         rows = [
@@ -148,7 +148,7 @@ class MilvusReads(MilvusBase):
 
     def verify_checksums(self) -> list[str]:
         """Texts no reference holds, and references to texts that are gone (none: [])."""
-        if not self._created:
+        if not self._ready():
             return []
         texts = {int(r["key"]) for r in self._all("chunks", ["key"])}
         held = {int(r["fid"]) for r in self._all("refs", ["fid"])}

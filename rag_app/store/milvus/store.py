@@ -185,7 +185,7 @@ class MilvusCollections(MilvusReads):
     def delete_file(self, source: str) -> int:
         """Remove a file's chunks; returns how many chunk references went."""
         with self._lock:
-            if not self._created:
+            if not self._ready():
                 return 0
             known = self.file(source)
             removed = self._drop_refs(self._refs_of_source(source))
@@ -197,7 +197,7 @@ class MilvusCollections(MilvusReads):
 
     def delete_chunks(self, chunk_ids: Sequence[str]) -> int:
         with self._lock:
-            if not self._created:
+            if not self._ready():
                 return 0
             wanted = set(chunk_ids)
             rows = self._query_in("refs", "chunk_key", [key63(c) for c in wanted], ["key", "fid", "chunk_id"])
