@@ -175,6 +175,22 @@ def server(n: int) -> dict | None:
     }
 
 
+def server_markdown(r: dict) -> str:
+    return f"""
+On a real Milvus server (embedded Milvus standalone {r["server"]}, index {r["index"]}, default settings,
+on the same 2 cores): {r["n"]:,} real texts (ClapNQ passages in windows of 1-3 sentences) embedded by the
+bundled MiniLM ({r["dims"]} dims, {r["embed_s"]:.0f} s), {r["queries"]} ClapNQ questions, top-10:
+
+| | add all (s) | search p50 (ms) | recall@10 against exact |
+|---|---|---|---|
+| our FAISS store (exact) | {r["faiss_add_s"]:.1f} | {r["faiss_p50_ms"]:.2f} | 1.000 |
+| Milvus server {r["server"]} | {r["server_add_s"]:.1f} | {r["server_p50_ms"]:.1f} (p95 {r["server_p95_ms"]:.1f}) | {r["recall_at_10"]:.3f} |
+
+The server's search time includes reading each hit's references back (strongly consistent reads, each
+waiting for the server's 200 ms time tick on 2.3): latency, not throughput.
+"""
+
+
 INGEST_FILES = [
     "long-117-pages-german.pdf",
     "two-column.pdf",
@@ -239,7 +255,8 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     on_server = server(10_000)
     if args.server_only:
-        print(on_server)
+        if on_server:
+            save("scale_out_server", {"server": on_server}, server_markdown(on_server))
         return
     sizes = [10_000] if args.quick else [10_000, 100_000]
     rows = [stores(n) for n in sizes]
@@ -277,20 +294,7 @@ when the server has a GPU: on the same 2 cores the server and the app compete, a
 (see docs/deploy.md).
 """
     if on_server:
-        r = on_server
-        markdown += f"""
-On a real Milvus server (embedded Milvus standalone {r["server"]}, index {r["index"]}, default settings,
-on the same 2 cores): {r["n"]:,} real texts (ClapNQ passages in windows of 1-3 sentences) embedded by the
-bundled MiniLM ({r["dims"]} dims, {r["embed_s"]:.0f} s), {r["queries"]} ClapNQ questions, top-10:
-
-| | add all (s) | search p50 (ms) | recall@10 against exact |
-|---|---|---|---|
-| our FAISS store (exact) | {r["faiss_add_s"]:.1f} | {r["faiss_p50_ms"]:.2f} | 1.000 |
-| Milvus server {r["server"]} | {r["server_add_s"]:.1f} | {r["server_p50_ms"]:.1f} (p95 {r["server_p95_ms"]:.1f}) | {r["recall_at_10"]:.3f} |
-
-The server's search time includes reading each hit's references back (two strongly consistent reads,
-each waiting for the server's 200 ms time tick on 2.3): latency, not throughput.
-"""
+        markdown += server_markdown(on_server)
     save("scale_out", {"stores": rows, "served_embeddings": embed, "server": on_server}, markdown)
 
 
