@@ -29,10 +29,19 @@ $(EMBED_VENV)/.installed: Makefile
 	$(EMBED_VENV)/bin/pip install -q "torch==2.13.0" "infinity-emb[server,torch]==0.0.78"
 	touch $@
 
+# A real Milvus server for the server-backed store tests: embedded Milvus standalone 2.3.5 (its own
+# etcd and local storage in one binary), in a venv of its own; the tests start it once per session.
+MILVUS_VENV := .venv-milvus-server
+$(MILVUS_VENV)/.installed: Makefile
+	$(PY) -m venv $(MILVUS_VENV)
+	$(MILVUS_VENV)/bin/pip install -q --upgrade pip
+	$(MILVUS_VENV)/bin/pip install -q "milvus==2.3.5"
+	touch $@
+
 run: $(STAMP)
 	$(BIN)/rag-app serve --store .rag_store --seed-samples
 
-test: $(STAMP) $(EMBED_VENV)/.installed
+test: $(STAMP) $(EMBED_VENV)/.installed $(MILVUS_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	bash scripts/browser-deps.sh || echo "browser tests will be skipped: chromium could not be installed"
@@ -47,7 +56,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP) $(EMBED_VENV)/.installed
+bench: $(STAMP) $(EMBED_VENV)/.installed $(MILVUS_VENV)/.installed
 	$(BIN)/python benchmarks/embed_throughput.py
 	$(BIN)/python benchmarks/search_latency.py
 	$(BIN)/python benchmarks/eval_retrieval.py
@@ -64,4 +73,4 @@ bench: $(STAMP) $(EMBED_VENV)/.installed
 	$(BIN)/python benchmarks/report.py
 
 clean:
-	rm -rf $(VENV) $(EMBED_VENV) .rag_store
+	rm -rf $(VENV) $(EMBED_VENV) $(MILVUS_VENV) .rag_store

@@ -25,8 +25,10 @@ ORDER = [
     "load_test_attack",
     "door_latency",
     "scale_out",
+    "scale_out_server",
 ]
 COMMANDS = {name: f".venv/bin/python benchmarks/{name}.py" for name in ORDER}
+COMMANDS["scale_out_server"] = ".venv/bin/python benchmarks/scale_out.py --server-only"
 COMMANDS["load_test_attack"] = ".venv/bin/python benchmarks/load_test.py --attackers 3"
 # The figures shown were made with these (a full answer run takes hours of SmolLM2 on 2 cores).
 COMMANDS["eval_answers"] += " --sets own,clapnq,mtrag --llm-limit 0 --sample 64"

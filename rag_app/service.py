@@ -180,8 +180,10 @@ class RagService:
         return RagRetriever(searcher=self.searcher, k=k or self.settings.top_k)
 
     def model_info(self) -> dict[str, Any]:
-        """The live model, and the multilingual one beside it (``second_model``) where there is one."""
-        return {**self.embeddings.model_info(), "second_model": self._second_model_name()}
+        """The live model, the multilingual one beside it (``second_model``) where there is one, and
+        how words are matched (``lexical``: an old Milvus server has no BM25 of its own)."""
+        words = {"lexical": self.store.lexical_mode, "lexical_fallback": self.store.lexical_fallback}
+        return {**self.embeddings.model_info(), "second_model": self._second_model_name(), **words}
 
     def _second_model_name(self) -> str | None:
         if self.settings.multilingual == "off" or thresholds_for(self.embeddings.resolved).multilingual:

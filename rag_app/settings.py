@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     """``user:password`` or an API key for a Milvus server (``RAG_MILVUS_TOKEN``)."""
     milvus_collection: str | None = None
     """Collection name prefix; None: one derived from the store folder (so each person gets theirs)."""
+    milvus_reconnect_s: float = Field(default=30.0, ge=0)
+    """How long a call to a Milvus server that went down waits for it to come back before the
+    question or the file in flight fails (``RAG_MILVUS_RECONNECT_S``)."""
     embedding_api_key: SecretStr | None = None
     """Key for an ``openai:`` embedding server (``RAG_EMBEDDING_API_KEY``)."""
     host: str = "127.0.0.1"

@@ -25,7 +25,11 @@ def _banner(service) -> str:
     info = service.model_info()
     fallback = " [offline fallback]" if info["is_fallback"] else ""
     second = f"; other languages: {info['second_model']}" if info.get("second_model") else ""
-    return f"embedding model: {info['name']} ({info['dimensions']} dims, {info['device']}){fallback}{second}"
+    words = f"; words: {info['lexical']}" if info.get("lexical_fallback") else ""
+    return (
+        f"embedding model: {info['name']} ({info['dimensions']} dims, {info['device']})"
+        f"{fallback}{second}{words}"
+    )
 
 
 def quiet_libraries(verbose: bool) -> None:
@@ -62,9 +66,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     report = service.ingest(args.paths, password=password, progress=progress)
     bar.close()
+    from rag_app.store import StoreUnavailableError
+
     for outcome in report.outcomes:
         print(f"{outcome.source}: {outcome.line()}")
-    stats = service.stats()
+    try:
+        stats = service.stats()
+    except StoreUnavailableError as err:  # the files above were said; a re-run finishes the rest
+        print(f"error: {err}", file=sys.stderr)
+        return report.exit_code
     print(
         f"store {service.settings.store_dir}: {stats['files']} files, {stats['vectors']} vectors, "
         f"{len(report.rejected)} rejected",

@@ -22,7 +22,7 @@ from rag_app.embeddings.served import EmbeddingServerError
 from rag_app.embeddings.tokens import TokenCounter
 from rag_app.ingest.chunking import ChunkingConfig, chunk_documents
 from rag_app.pages.locate import locate_on_pages
-from rag_app.store import Companion, KnowledgeStore
+from rag_app.store import Companion, KnowledgeStore, StoreUnavailableError
 from rag_app.store.records import indexed_text
 
 ProgressFn = Callable[[float, str], None]
@@ -162,6 +162,7 @@ class IngestPipeline:
         self.progress = progress
         self.on_outcome = on_outcome
         self._server_down: str | None = None
+        self._store_down: str | None = None
 
     def run(self, files: Sequence[InputFile]) -> IngestReport:
         """Index each file; a bad file is reported with its reason and never stops the batch."""
@@ -177,9 +178,8 @@ class IngestPipeline:
             for number, item in enumerate(files):
                 self._tell(number / total, f"reading {item.source}")
                 assert upcoming is not None
-                prepared = upcoming.result()
-                upcoming = prepare(files[number + 1]) if number + 1 < len(files) else None
-                outcome = prepared.outcome or self._store(prepared, number, total)
+                current, upcoming = upcoming, prepare(files[number + 1]) if number + 1 < len(files) else None
+                prepared, outcome = self._stored(current, item, number, total)
                 for stage, seconds in prepared.seconds.items():
                     report.seconds[stage] += seconds
                 report.outcomes.append(outcome)
@@ -187,6 +187,23 @@ class IngestPipeline:
                     self.on_outcome(outcome)
                 self._tell((number + 1) / total, f"{item.source}: {outcome.line()}")
         return report
+
+    def _stored(
+        self, future: Future[_Prepared], item: InputFile, number: int, total: int
+    ) -> tuple[_Prepared, FileOutcome]:
+        """A store that stopped answering (a Milvus server gone) rejects the file in flight and every
+        one after it at once, each said so: a file is committed whole or not at all, so a re-run
+        indexes exactly the files rejected here."""
+        try:
+            prepared = future.result()
+            if prepared.outcome is not None:
+                return prepared, prepared.outcome
+            if self._store_down is None:
+                return prepared, self._store(prepared, number, total)
+        except StoreUnavailableError as exc:
+            self._store_down = self._store_down or str(exc)
+            prepared = _Prepared(item)
+        return prepared, FileOutcome(item.source, "rejected", reason=f"not stored: {self._store_down}")
 
     _fraction = 0.0
 

@@ -102,6 +102,7 @@ class RetrievalResult:
             "query": self.query,
             "model": {"name": model["name"], "dimensions": model["dimensions"], "device": model["device"]},
             "rank_by": self.rank_by,
+            "lexical": model.get("lexical"),
             "searched_for": self.searched_for,
             "conversation": self.plan.to_json() if self.plan is not None else None,
             "results": [p.to_json() for p in self.passages],

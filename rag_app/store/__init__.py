@@ -5,7 +5,13 @@ asked for) both implement it and are both LangChain ``VectorStore``s.
 """
 
 from rag_app.store.companion import Companion
-from rag_app.store.errors import DamagedStoreError, StoreBusyError, StoreError, StoreMismatchError
+from rag_app.store.errors import (
+    DamagedStoreError,
+    StoreBusyError,
+    StoreError,
+    StoreMismatchError,
+    StoreUnavailableError,
+)
 from rag_app.store.factory import milvus_uri, open_companion, open_read_only, open_store, read_only_companion
 from rag_app.store.faiss.segment_store import EXACT_LIMIT, SegmentStore
 from rag_app.store.faiss.segments import CompactionPolicy
@@ -29,6 +35,7 @@ __all__ = [
     "StoreBusyError",
     "StoreError",
     "StoreMismatchError",
+    "StoreUnavailableError",
     "milvus_uri",
     "open_companion",
     "open_read_only",

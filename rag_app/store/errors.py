@@ -15,6 +15,10 @@ class StoreMismatchError(StoreError):
     pass
 
 
+class StoreUnavailableError(StoreError):
+    """The store's server stopped answering (a Milvus server down or restarting for too long)."""
+
+
 class StoreBusyError(StoreError):
     """Another process held the store's writer lock for longer than we were willing to wait."""
 

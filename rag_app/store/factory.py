@@ -30,7 +30,14 @@ def open_store(
         collection = collection_for(folder, settings.milvus_collection if store_dir is None else None)
         if rebuild:
             MilvusStore.wipe(uri, collection, token, folder)
-        return MilvusStore(embedding, uri=uri, token=token, collection=collection, path=folder)
+        return MilvusStore(
+            embedding,
+            uri=uri,
+            token=token,
+            collection=collection,
+            path=folder,
+            reconnect_s=settings.milvus_reconnect_s,
+        )
     if rebuild:
         FaissStore.wipe(folder)
     return FaissStore.load(folder, embedding)

@@ -18,6 +18,8 @@ class KnowledgeStore(Protocol):
 
     manifest: Manifest | None
     on_wait: Callable[[str], None] | None
+    lexical_mode: str  # how words are matched, said by ``rag-app info``, the JSON and the app
+    lexical_fallback: bool  # True where the backend scores words worse than it could (an old server)
 
     @property
     def model_name(self) -> str | None: ...

@@ -25,6 +25,8 @@ def render_banner(info: dict[str, Any], backend_name: str) -> str:
     )
     if info.get("second_model"):
         text += f" &nbsp;|&nbsp; **Other languages:** {html.escape(info['second_model'])}"
+    if info.get("lexical_fallback"):
+        text += f" &nbsp;|&nbsp; **Words:** {html.escape(info['lexical'])}"
     if info["is_fallback"]:  # one calm line: the app works; this says what a stronger setup would change
         text += (
             "\n\n<span class='fallback'>Offline model in use (Qwen3-Embedding-4B is not here: "

@@ -184,6 +184,9 @@ class StoreReads(StoreFolder):
             fids = [f for f in (view.db.fid_for_chunk(i) for i in ids) if f is not None]
             return [hit.to_document() for hit in _hits(view.db, [(f, 1.0) for f in fids])]
 
+    lexical_mode = "local BM25 (SQLite FTS5 beside the index)"
+    lexical_fallback = False
+
     def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
         """(id, BM25 score) of the best ``k`` texts for ``query``, from the store's own index."""
         with self._reading() as view:
@@ -257,6 +260,7 @@ class StoreReads(StoreFolder):
             "segments": len(segments),
             "dead_vectors": sum(len(s.dead) for s in segments),
             "search": self._kind(live),
+            "lexical": self.lexical_mode,
             "model": self.model_name,
         }
 

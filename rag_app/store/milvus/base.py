@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from rag_app.store.errors import StoreError
 from rag_app.store.manifest import Manifest, ManifestFacts
-from rag_app.store.milvus.client import milvus_client
+from rag_app.store.milvus.client import RECONNECT_S, is_remote, milvus_client
+from rag_app.store.milvus.features import ServerFeatures, detect, has_field
 from rag_app.store.milvus.keys import (
     key63,
 )
+from rag_app.store.milvus.lexicon import LocalLexicon
 from rag_app.store.milvus.schema import create_collections
 from rag_app.store.records import Hit, StoredChunk
 from rag_app.text.urls import redact
@@ -41,10 +44,11 @@ class MilvusBase(ManifestFacts):
         chunking: dict[str, Any] | None = None,
         index_type: str | None = None,
         tokens: TokensFn = tokenize,
+        reconnect_s: float = RECONNECT_S,
     ) -> None:
         """``path``: a local folder for the original files the page viewer draws (Milvus holds
         vectors and texts, not PDFs); ``index_type``: FLAT (exact) on Milvus Lite, AUTOINDEX on a
-        server unless given."""
+        server unless given; ``reconnect_s``: how long a call waits for a server that went down."""
         if not _COLLECTION.fullmatch(collection):
             raise ValueError(f"collection {collection!r}: use letters, digits and underscores")
         self.uri = uri
@@ -52,11 +56,18 @@ class MilvusBase(ManifestFacts):
         self.root = Path(path) if path is not None else None
         self._tokens = tokens
         self._lock = threading.RLock()
-        self._client = milvus_client(uri, token)
-        self._lite = not uri.startswith(("http://", "https://", "tcp://", "unix:"))
+        self._client = milvus_client(uri, token, reconnect_s)
+        self._lite = not is_remote(uri)
+        self.features: ServerFeatures = detect(self._client, self._lite)
         self.index_type = index_type or ("FLAT" if self._lite else "AUTOINDEX")
         self.on_wait: Callable[[str], None] | None = None  # one process writes: nothing to wait for
         self.manifest = self._read_manifest()
+        # A store made before the server had BM25 keeps its shape: its words stay scored here.
+        chunks = self._name("chunks")
+        self._bm25 = self.features.bm25 and (
+            not self._client.has_collection(chunks) or has_field(self._client, chunks, "sparse")
+        )
+        self._lexicon = None if self._bm25 else LocalLexicon()
         self._created = self.manifest is not None
         if self.manifest is None:
             self.manifest = (
@@ -70,6 +81,17 @@ class MilvusBase(ManifestFacts):
     @property
     def where(self) -> str:
         return f"{redact(self.uri)} (collection {self.collection})"
+
+    @property
+    def lexical_mode(self) -> str:
+        """How this store matches words (``rag-app info``, the JSON, the app's banner)."""
+        if self._bm25 or not self.features.bm25:
+            return self.features.lexical
+        return f"local BM25 over the stored tokens (collection {self.collection} made without BM25)"
+
+    @property
+    def lexical_fallback(self) -> bool:
+        return not self._bm25
 
     def _name(self, part: str) -> str:
         return f"{self.collection}_{part}"
@@ -123,13 +145,37 @@ class MilvusBase(ManifestFacts):
     def _create(self) -> None:
         if self.manifest is None:
             raise StoreError(f"the store at {self.where} is new: say which model it is for before writing")
-        create_collections(self._client, self._name, self.manifest.dimensions, self.index_type)
+        create_collections(
+            self._client, self._name, self.manifest.dimensions, self.index_type, bm25=self._bm25
+        )
         # The manifest goes last: a store whose manifest exists has all its collections.
         self._client.upsert(
             self._name("meta"),
             [{"key": key63("manifest"), "value": {**self.manifest.__dict__}, "unused": [0.0, 0.0]}],
         )
         self._created = True
+
+    def _ready(self) -> bool:
+        """Whether the store exists; while it does not, asked again each time, since another process
+        (an ingest beside a running app) may create it at any moment."""
+        if not self._created:
+            with self._lock:
+                found = self._read_manifest()
+                if found is not None and not self._created:
+                    self.manifest, self._created = found, True
+        return self._created
+
+    def _bump_generation(self) -> None:
+        """Tell every process's local BM25 index that the texts changed (see ``lexicon.py``)."""
+        if self._lexicon is not None:
+            mark = {"mark": uuid.uuid4().hex}
+            self._client.upsert(
+                self._name("meta"), [{"key": key63("generation"), "value": mark, "unused": [0.0, 0.0]}]
+            )
+
+    def _generation(self) -> object:
+        rows = self._client.query(self._name("meta"), ids=[key63("generation")], output_fields=["value"])
+        return rows[0]["value"].get("mark") if rows else "none"
 
     # ---- reading helpers -------------------------------------------------------------------
 
@@ -176,7 +222,7 @@ class MilvusBase(ManifestFacts):
         return [Hit(fid, float(score), records[fid]) for fid, score in scored if fid in records]
 
     def _all(self, part: str, fields: list[str], where: str = "") -> Iterator[dict[str, Any]]:
-        if not self._created:
+        if not self._ready():
             return
         iterator = self._client.query_iterator(
             self._name(part), batch_size=_BATCH, filter=where, output_fields=fields

@@ -17,11 +17,16 @@ from rag_app.store.milvus.keys import (
 from rag_app.store.records import Hit, StoredChunk
 
 
+def _pk(hit: Any) -> int:
+    """A hit's key: Milvus Lite names the primary field, a 2.3 server's hits call it ``id``."""
+    return int(hit["key"] if "key" in hit else hit["id"])
+
+
 class MilvusReads(MilvusBase):
     """The reading half of the store protocol."""
 
     def _count(self, part: str) -> int:
-        if not self._created:
+        if not self._ready():
             return 0
         return int(self._client.query(self._name(part), filter="", output_fields=["count(*)"])[0]["count(*)"])
 
@@ -29,7 +34,7 @@ class MilvusReads(MilvusBase):
         return self._count("chunks")
 
     def file(self, source: str) -> dict[str, Any] | None:
-        if not self._created:
+        if not self._ready():
             return None
         rows = self._client.query(self._name("files"), ids=[key63(source)], output_fields=["source", "info"])
         return dict(rows[0]["info"]) if rows and rows[0]["source"] == source else None
@@ -41,7 +46,7 @@ class MilvusReads(MilvusBase):
         return "same" if known["sha256"] == sha256 else "changed"
 
     def source_with_content(self, sha256: str) -> str | None:
-        if not self._created:
+        if not self._ready():
             return None
         rows = self._query_in("files", "sha_key", [key63(sha256)], ["source", "info"])
         found = sorted(r["source"] for r in rows if r["info"].get("sha256") == sha256)
@@ -55,7 +60,7 @@ class MilvusReads(MilvusBase):
         query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
         if self.dimensions is not None and query.shape[0] != self.dimensions:
             raise ValueError(f"query has {query.shape[0]} dimensions; this store holds {self.dimensions}")
-        if k <= 0 or not self._created:
+        if k <= 0 or not self._ready():
             return []
         found = self._client.search(
             self._name("chunks"),
@@ -65,12 +70,12 @@ class MilvusReads(MilvusBase):
             search_params={"metric_type": "IP"},
             output_fields=["text"],
         )[0]
-        texts = {int(h["key"]): h["entity"]["text"] for h in found}
-        return self._hits([(int(h["key"]), float(h["distance"])) for h in found], texts)[:k]
+        texts = {_pk(h): h["entity"]["text"] for h in found}
+        return self._hits([(_pk(h), float(h["distance"])) for h in found], texts)[:k]
 
     def hits_for(self, query_vector: np.ndarray, fids: Sequence[int]) -> list[Hit]:
         """Hits for chosen ids (found by other means, such as BM25) with their exact cosines."""
-        if not fids or not self._created:
+        if not fids or not self._ready():
             return []
         rows = {int(r["key"]): r for r in self._query_in("chunks", "key", fids, ["key", "vector", "text"])}
         query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
@@ -85,10 +90,14 @@ class MilvusReads(MilvusBase):
         return {by_fid[h.fid]: h for h in hits if h.chunk.text == by_fid[h.fid]}
 
     def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
-        """(id, BM25 score) of the best ``k`` texts, scored by Milvus's own BM25 over our tokens."""
+        """(id, BM25 score) of the best ``k`` texts, scored by Milvus's own BM25 over our tokens, or
+        here over the same tokens where the server has no BM25 function (``lexical_mode`` says which)."""
         spelled = lexical_tokens(self._tokens(query))
-        if not spelled or k <= 0 or not self._created:
+        if not spelled or k <= 0 or not self._ready():
             return []
+        if self._lexicon is not None:
+            rows = lambda: ((int(r["key"]), r["tokens"]) for r in self._all("chunks", ["key", "tokens"]))  # noqa: E731
+            return self._lexicon.top(spelled.split(), k, self._generation(), rows)
         found = self._client.search(
             self._name("chunks"),
             data=[spelled],
@@ -97,10 +106,10 @@ class MilvusReads(MilvusBase):
             search_params={"metric_type": "BM25"},
         )[0]
         # Milvus Lite reports BM25 negated (best first, most negative); servers report it positive.
-        return [(int(h["key"]), abs(float(h["distance"]))) for h in found]
+        return [(_pk(h), abs(float(h["distance"]))) for h in found]
 
     def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
-        if not self._created:
+        if not self._ready():
             return []
         wanted = list(dict.fromkeys(ids))
         rows = [
@@ -139,7 +148,7 @@ class MilvusReads(MilvusBase):
 
     def verify_checksums(self) -> list[str]:
         """Texts no reference holds, and references to texts that are gone (none: [])."""
-        if not self._created:
+        if not self._ready():
             return []
         texts = {int(r["key"]) for r in self._all("chunks", ["key"])}
         held = {int(r["fid"]) for r in self._all("refs", ["fid"])}
@@ -162,6 +171,7 @@ class MilvusReads(MilvusBase):
             "segments": None,
             "dead_vectors": 0,
             "search": f"Milvus {self.index_type} (inner product) at {self.where}",
+            "lexical": self.lexical_mode,
             "model": self.model_name,
             "backend": "milvus",
         }

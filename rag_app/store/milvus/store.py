@@ -58,7 +58,9 @@ class MilvusCollections(MilvusReads):
 
     def add_chunks(self, chunks: Sequence[NewChunk], vectors: np.ndarray) -> int:
         with self._lock:
-            return self._add(chunks, vectors)
+            added = self._add(chunks, vectors)
+            self._bump_generation()
+            return added
 
     def add_file(
         self,
@@ -94,6 +96,7 @@ class MilvusCollections(MilvusReads):
             if before is not None and before["sha256"] != sha256:
                 self._forget_original(before["sha256"])
             self._seal()
+            self._bump_generation()
             return added
 
     def _seal(self) -> None:
@@ -182,22 +185,25 @@ class MilvusCollections(MilvusReads):
     def delete_file(self, source: str) -> int:
         """Remove a file's chunks; returns how many chunk references went."""
         with self._lock:
-            if not self._created:
+            if not self._ready():
                 return 0
             known = self.file(source)
             removed = self._drop_refs(self._refs_of_source(source))
             if known is not None:
                 self._client.delete(self._name("files"), ids=[key63(source)])
                 self._forget_original(known["sha256"])
+            self._bump_generation()
             return removed
 
     def delete_chunks(self, chunk_ids: Sequence[str]) -> int:
         with self._lock:
-            if not self._created:
+            if not self._ready():
                 return 0
             wanted = set(chunk_ids)
             rows = self._query_in("refs", "chunk_key", [key63(c) for c in wanted], ["key", "fid", "chunk_id"])
-            return self._drop_refs([r for r in rows if r["chunk_id"] in wanted])
+            removed = self._drop_refs([r for r in rows if r["chunk_id"] in wanted])
+            self._bump_generation()
+            return removed
 
     # ---- the original files, kept for the page viewer -------------------------------------
 

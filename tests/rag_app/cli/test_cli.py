@@ -78,7 +78,17 @@ def test_query_json_contract(fixture_store):
     out = rag_app("query", "--store", str(store), "-k", "4", "--json", "Wie sieht der Beweis aus?")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"query", "model", "rank_by", "results", "ambiguity", "searched_for", "conversation"}
+    assert set(data) == {
+        "query",
+        "model",
+        "rank_by",
+        "lexical",
+        "results",
+        "ambiguity",
+        "searched_for",
+        "conversation",
+    }
+    assert data["lexical"].startswith("local BM25 (SQLite FTS5")
     assert data["searched_for"] == ["Wie sieht der Beweis aus?"] and data["conversation"] is not None
     assert data["rank_by"] in {"cosine", "fused", "rrf", "bm25"}
     assert set(data["model"]) == {"name", "dimensions", "device"}

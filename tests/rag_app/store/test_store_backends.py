@@ -1,4 +1,5 @@
-"""The store protocol, run against both backends: FAISS (the default) and Milvus Lite.
+"""The store protocol, run against every backend: FAISS (the default), Milvus Lite, and a real
+Milvus server (2.3.5, older than the Milvus Lite emulates: no sparse vectors, no BM25 function).
 
 Every test here takes ``backend``; a behaviour FAISS has and Milvus lacks fails here, not in a
 user's deployment. FAISS-only machinery (segments, compaction, locks) is in ``test_store.py``.
@@ -6,6 +7,7 @@ user's deployment. FAISS-only machinery (segments, compaction, locks) is in ``te
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -15,26 +17,33 @@ import numpy as np
 import pytest
 
 from rag_app.store import FaissStore, StoreMismatchError
+from tests.rag_app.store.conftest import SERVER_URI_ENV
 from tests.rag_app.store.store_helpers import DIM, add, chunks_for, fake_embedding, unit_vectors
 
-BACKENDS = ["faiss", "milvus"]
+BACKENDS = ["faiss", "milvus", pytest.param("milvus-server", marks=pytest.mark.server)]
 
 
 def open_backend(backend: str, folder: Path, **kwargs):
-    """A store of ``backend`` kept in ``folder`` (Milvus Lite's database file lives there too)."""
+    """A store of ``backend`` kept in ``folder`` (Milvus Lite's database file lives there too; on
+    the server, the folder names the store's collections, as ``rag-app`` names a store folder's)."""
     kwargs.setdefault("model_name", "fake-model")
     kwargs.setdefault("dimensions", DIM)
     if backend == "faiss":
         return FaissStore(fake_embedding(), path=folder, **kwargs)
+    from rag_app.store.milvus.keys import collection_for
     from rag_app.store.milvus.store import MilvusStore
 
-    return MilvusStore(
-        fake_embedding(), uri=str(folder / "milvus.db"), collection="kb", path=folder, **kwargs
-    )
+    if backend == "milvus-server":
+        uri, collection = os.environ[SERVER_URI_ENV], collection_for(folder)
+    else:
+        uri, collection = str(folder / "milvus.db"), "kb"
+    return MilvusStore(fake_embedding(), uri=uri, collection=collection, path=folder, **kwargs)
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
+    if request.param == "milvus-server":
+        request.getfixturevalue("milvus_server")
     return request.param
 
 

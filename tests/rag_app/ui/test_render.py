@@ -80,6 +80,9 @@ def test_banner_names_the_model_and_the_fallback():
     assert "Other languages" not in banner
     banner = render_banner({**info, "second_model": "usem<3>"}, "extractive")
     assert "**Other languages:** usem&lt;3&gt;" in banner
+    assert "Words" not in banner  # the usual word matching goes unsaid
+    old_server = {**info, "lexical": "local BM25 (server v2.3<5> has none)", "lexical_fallback": True}
+    assert "**Words:** local BM25 (server v2.3&lt;5&gt; has none)" in render_banner(old_server, "x")
 
 
 def test_documents_table_says_what_read_each_file_and_what_it_could_not():
