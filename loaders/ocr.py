@@ -25,22 +25,24 @@ DET_SIDE = 1280
 side at least 736) ran it on ~1536x1984 pixels for a 200 dpi letter page, four times the time for the
 same boxes: at this size a 9-point line is still ~15 pixels high."""
 
+POSTER_PT = 1224.0
+"""Pages longer than this (17 inches, a little over A3) are detected at RapidOCR's default size instead:
+posters and drawings carry small print for their size (the mind-map fixture lost a third of its text)."""
+
 REC_SQUEEZE = 0.7
 """Lines are narrowed to this share of their width before recognition, whose time grows with width:
 PP-OCR's recogniser reads condensed print as well (each Latin letter still spans two or more of its
 output columns), measured by ``benchmarks/ocr_accuracy.py``."""
 
-MIN_VOTES = 3
-"""Lines the 0/180 classifier must see before its majority turns a page on its own; with fewer, the page
-is read both ways and the surer reading kept (on a line or two the classifier is easily wrong)."""
+MIN_VOTES = 6
+"""Pieces of line (two lines' worth) the 0/180 classifier must see before its majority settles a page on its own;
+with fewer the page is read both ways and the surer reading kept (on a line or two it is easily wrong)."""
 
 ENGINE_PARAMS = {
     "Global.log_level": "error",
     # Lines are not turned one by one (use_cls off): on an upright page the line classifier turns some
     # good lines over. Whole pages are turned instead, when they need it.
     "Global.use_cls": False,
-    "Det.limit_type": "max",
-    "Det.limit_side_len": DET_SIDE,
     # Every line has its own width: without an arena ONNX Runtime allocates each run's buffers afresh.
     "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
 }
@@ -78,6 +80,11 @@ class Ocr:
         self.runs += 1
         width, height = page.get_size()
         scale = ocr_scale(width, height, dpi)
+        detector = self.engine._load_det_model()
+        if max(width, height) <= POSTER_PT:
+            detector.limit_type, detector.limit_side_len = "max", DET_SIDE
+        else:
+            detector.limit_type, detector.limit_side_len = "min", 736  # RapidOCR's own default
         with ocr_memory():
             image = page.render(scale=scale).to_numpy()
             rows, cols = image.shape[:2]
@@ -130,13 +137,23 @@ class Ocr:
 
     def _upside_down(self, crops: list[Any]) -> tuple[bool, int]:
         """(whether most of the longest lines are upside down, by the OCR's own 0/180 classifier; how
-        many lines voted)."""
+        many pieces of line voted).
+
+        The classifier sees 48x192 pixels: a whole line squeezed into that is illegible and its votes
+        near chance, so it is shown three pieces of each line, each four times as wide as high.
+        """
         longest = sorted(
-            (c for c in crops if c.size and c.shape[1] >= 3 * c.shape[0]), key=lambda c: -c.shape[1]
-        )
-        if not longest:
+            (c for c in crops if c.size and c.shape[1] >= 4 * c.shape[0]), key=lambda c: -c.shape[1]
+        )[:9]
+        pieces = []
+        for crop in longest:
+            high, wide = crop.shape[:2]
+            for middle in (wide // 4, wide // 2, 3 * wide // 4):
+                start = max(0, middle - 2 * high)
+                pieces.append(crop[:, start : start + 4 * high])
+        if not pieces:
             return False, 0
-        labels = self.engine._load_cls_model()(longest[:9]).cls_res or []
+        labels = self.engine._load_cls_model()(pieces).cls_res or []
         return sum(label == "180" for label, _ in labels) * 3 > 2 * len(labels), len(labels)
 
     def _detect(self, image: Any, turns: int) -> _Found | None:
