@@ -189,7 +189,9 @@ def main() -> None:
             scan.write_bytes(scanned_copy(pdf, DPI))
             # Each side goes first on every other file: a machine that slows down mid-run slows both alike.
             for side in list(roots)[:: 1 if number % 2 == 0 else -1]:
-                seconds, read = read_back(roots[side], scan)
+                # The faster of two reads: a spike of another job's load costs one of them, rarely both.
+                (seconds, read), (again, _) = read_back(roots[side], scan), read_back(roots[side], scan)
+                seconds = min(seconds, again)
                 assert all(extractor == "ocr" for extractor, _ in read.values()), (side, _label)
                 tally[side]["seconds"] += seconds
                 for page, text in truth.items():
@@ -237,7 +239,7 @@ def main() -> None:
 Pages with known text rendered at {DPI} dpi into image-only PDFs (no text layer), read back through `loaders.load`
 (RapidOCR's bundled PP-OCR models on ONNX Runtime, in the sandboxed worker, a fresh worker per file as in the app),
 BEFORE by the loaders of commit {BASELINE} and AFTER by today's, file by file in the same run (each goes first on
-every other file). Character error rate = edit distance / reference characters, whitespace removed and both sides
+every other file), each file read twice a side and the faster read kept. Character error rate = edit distance / reference characters, whitespace removed and both sides
 NFKC-normalised (so spacing and line order inside a line do not count, misread, missing and extra characters do).
 Pages per second include starting the worker and loading the models, once per file.
 
@@ -248,7 +250,8 @@ Pages per second include starting the worker and loading the models, once per fi
 Goal: English and Chinese at most 0.5 %, no worse than before, at least twice the pages per second. AFTER reads each
 page once, its orientation settled on the detector's boxes and the line classifier first (BEFORE read a page lying on
 its side three times, an upside-down one twice), detects at most 1280 pixels on the longer side, narrows lines to 0.7
-of their width for the recogniser and gives ONNX Runtime a memory arena (see `loaders/ocr.py`). The mind map is a
+of their width and pads them to 160 pixels, not 320, for the recogniser, and gives ONNX Runtime a memory arena
+(see `loaders/ocr.py`; posters keep RapidOCR's detector size). The mind map is a
 25 x 46 inch page of tiny print in boxes joined by lines: OCR reads it capped at {16_000_000:,} pixels and in another
 order than its text layer, so it is shown apart as the hard case it is. OCR runs only for pages without a readable
 text layer, at most {LoadLimits().ocr_max_pages} pages a file, each within {LoadLimits().ocr_page_timeout_s:g} s.

@@ -27,12 +27,17 @@ same boxes: at this size a 9-point line is still ~15 pixels high."""
 
 POSTER_PT = 1224.0
 """Pages longer than this (17 inches, a little over A3) are detected at RapidOCR's default size instead:
-posters and drawings carry small print for their size (the mind-map fixture lost a third of its text)."""
+posters and drawings carry small print for their size (the mind-map fixture's 46-inch page)."""
 
 REC_SQUEEZE = 0.7
 """Lines are narrowed to this share of their width before recognition, whose time grows with width:
 PP-OCR's recogniser reads condensed print as well (each Latin letter still spans two or more of its
 output columns), measured by ``benchmarks/ocr_accuracy.py``."""
+
+SQUEEZE_MIN_HEIGHT = 20
+"""Lines under this many pixels high are not narrowed: already enlarged more than twice to the recogniser's
+48 pixels, they lose their strokes (the mind map's 10-15-pixel print: half its lines fell under the score
+floor). Body text at 200 dpi is 24-40 pixels high."""
 
 MIN_VOTES = 6
 """Pieces of line (two lines' worth) the 0/180 classifier must see before its majority settles a page on its own;
@@ -43,6 +48,9 @@ ENGINE_PARAMS = {
     # Lines are not turned one by one (use_cls off): on an upright page the line classifier turns some
     # good lines over. Whole pages are turned instead, when they need it.
     "Global.use_cls": False,
+    # The recogniser pads every line to at least 160 pixels wide, not 320: a table's short cells cost
+    # twice the time at 320 for the same text (the Chinese product table: same 4 errors, 1.7x faster).
+    "Rec.rec_img_shape": [3, 48, 160],
     # Every line has its own width: without an arena ONNX Runtime allocates each run's buffers afresh.
     "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
 }
@@ -177,6 +185,8 @@ class Ocr:
 
         narrowed = [
             cv2.resize(c, (max(1, round(c.shape[1] * REC_SQUEEZE)), c.shape[0]), interpolation=cv2.INTER_AREA)
+            if c.shape[0] >= SQUEEZE_MIN_HEIGHT
+            else c
             for c in found.crops
         ]
         engine = self.engine
