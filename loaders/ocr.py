@@ -3,7 +3,7 @@ reading order with their boxes, pages lying on their side or upside down turned 
 
 Recognition is most of the cost (it grows with the width of every line), so each page is recognised
 once: its orientation is settled on the detector's boxes and the line classifier's votes before any
-line is read (issue #29: twice as fast as detecting and reading every orientation in turn).
+line is read (issue #29: a turned scan used to be read once per orientation tried, up to three times).
 
 Loaded by path inside the sandboxed worker (``pdf_worker.py``), so it imports no package of ours.
 """
