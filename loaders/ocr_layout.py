@@ -44,9 +44,14 @@ def cut_at_gutters(lines: list[tuple[list[Any], list[tuple[str, float, float]]]]
 
 
 def mostly_tall(boxes: list[list[Any]]) -> bool:
-    """Most boxes of several characters taller than wide: the text runs up or down the image."""
-    long = [b for b in boxes if len(b[0]) >= 4]
-    return bool(long) and sum(b[4] - b[2] > 1.5 * (b[3] - b[1]) for b in long) > len(long) / 2
+    """Most line-shaped boxes taller than wide: the text runs up or down the image.
+
+    Judged on the detector's boxes alone, before any line is read: a box whose long side is at least
+    three times its short one is a line of several characters, not a letter or a table's square cell.
+    """
+    spans = [(b[3] - b[1], b[4] - b[2]) for b in boxes]
+    lines = [(w, h) for w, h in spans if max(w, h) >= 3 * max(min(w, h), 1e-6)]
+    return bool(lines) and sum(h > w for w, h in lines) > len(lines) / 2
 
 
 def mean_score(boxes: list[list[Any]]) -> float:

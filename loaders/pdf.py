@@ -33,7 +33,8 @@ MAX_RESTARTS = 3
 
 PageState = Literal["text", "ocr", "blank", "unreadable"]
 PageProgress = Callable[[int, int, str], None]
-"""Called as ``progress(page, total_pages, what)`` while a PDF is read; ``what`` is "ocr" when OCR starts."""
+"""Called as ``progress(page, total_pages, what)`` while a PDF is read; ``what`` is "ocr" when a page's OCR
+begins and "read" when a page is done (not its state: an OCR'd page would say "ocr" twice)."""
 
 
 @dataclass
@@ -129,7 +130,7 @@ def extract_pdf(
                     pages[result.page] = result
                     next_page, on_page, timeout = result.page, result.page + 1, limits.page_timeout_s
                     if progress is not None:
-                        progress(result.page, total or 0, result.state)
+                        progress(result.page, total or 0, "read")
                 elif kind == "done":
                     truncated = bool(event["truncated_chars"])
                     log_records += int(event["log_records"])

@@ -58,7 +58,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     def progress(fraction: float, text: str) -> None:
         if bar.disable:  # no terminal: a line for each slow step only (OCR), not a redrawn bar
-            if "OCR of page" in text:
+            if "OCR page" in text:
                 print(text, file=sys.stderr, flush=True)
             return
         bar.set_description_str(text[:60])

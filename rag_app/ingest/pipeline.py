@@ -230,11 +230,9 @@ class IngestPipeline:
         started = time.perf_counter()
 
         def on_page(page: int, pages: int, what: str) -> None:
-            # Only OCR is slow enough to be worth a word per page.
+            # Only OCR is slow enough to be worth a word per page (seconds each on a CPU).
             if what == "ocr":
-                self._tell(
-                    self._fraction, f"reading {item.source}: OCR of page {page}/{pages} (slow on a CPU)"
-                )
+                self._tell(self._fraction, f"reading {item.source}: OCR page {page} of {pages}")
 
         try:
             out.documents = load(

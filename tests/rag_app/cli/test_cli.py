@@ -56,7 +56,7 @@ def test_ingest_all_fixtures_reports_each_file(fixture_store):
     assert lines["single-page-text.pdf"] == "indexed 1 chunk from 1 page (read by pdfium)"
     assert lines["long-117-pages-german.pdf"].endswith(" chunks from 117 pages (read by pdfium)")
     assert lines["scanned-4-pages-no-text.pdf"].endswith(" chunks from 4 pages (read by ocr)")
-    assert "scanned-4-pages-no-text.pdf: OCR of page 4/4" in first.stderr  # progress, page by page
+    assert "scanned-4-pages-no-text.pdf: OCR page 4 of 4" in first.stderr  # progress, page by page
     for name, reason in BAD.items():
         assert lines[name].startswith(f"rejected: {reason}"), (name, lines[name])
 

@@ -124,3 +124,24 @@ def test_the_next_file_is_parsed_while_this_one_is_embedded(tmp_path, monkeypatc
     report = _pipeline(tmp_path, _Embeddings(while_embedding)).run(files)
     assert overlapped == [True]
     assert [o.status for o in report.outcomes] == ["indexed", "indexed"]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_ocr_says_which_page_it_reads_of_how_many(tmp_path):
+    from rag_app.ingest.pipeline import InputFile
+    from tests.fixtures.pdf_writer import scanned_copy, text_pdf
+
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(
+        scanned_copy(text_pdf(["Otters hold hands while they sleep.", "Puffins nest in burrows on cliffs."]))
+    )
+    pipeline = _pipeline(tmp_path, _Embeddings())
+    told: list[str] = []
+    pipeline.progress = lambda fraction, text: told.append(text)
+    report = pipeline.run([InputFile(scan, "scan.pdf")])
+    assert report.outcomes[0].line().endswith("from 2 pages (read by ocr)"), report.outcomes[0].line()
+    # One line per page as its OCR begins, in page order, before the file's outcome.
+    ocr = [text for text in told if "OCR" in text]
+    assert ocr == ["reading scan.pdf: OCR page 1 of 2", "reading scan.pdf: OCR page 2 of 2"]
+    assert told.index(ocr[-1]) < told.index(f"scan.pdf: {report.outcomes[0].line()}")
