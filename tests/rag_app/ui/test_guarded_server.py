@@ -140,6 +140,13 @@ def test_huge_inspect_texts_are_refused_at_the_door_and_long_ones_by_the_app(ser
     assert not any("Traceback" in line for line in logged), "".join(logged)[-3000:]
 
 
+def test_an_empty_question_gets_a_plain_message_and_no_traceback_in_the_log(server):
+    url, _root, logged = server
+    events = call(logged_in(url, "carol"), "ask", ["   ", []])
+    assert events[-1][0] == "error" and "Type a question first." in events[-1][1]
+    assert not any("Traceback" in line for line in logged), "".join(logged)[-3000:]
+
+
 def test_bob_cannot_read_alices_queue_stream_event_or_heartbeat(server):
     url, _root, _logged = server
     alice = Client(url, auth=("alice", PEOPLE["alice"]), verbose=False)
