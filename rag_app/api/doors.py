@@ -9,9 +9,11 @@ the same bare 401, so a client learns nothing about which keys exist.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from mcp.server.transport_security import TransportSecuritySettings
 
@@ -51,14 +53,15 @@ class ProtocolDoors:
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         )
         self._mcp_sessions = mcp.session_manager
-        self._mcp_running: asyncio.Event | None = None
+        self._mcp_started = asyncio.Event()
+        self._mcp_task: asyncio.Task[None] | None = None
         self.api = http_api(provider)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
         if scope["type"] != "http" or not is_door(path):
             return await self.app(scope, receive, send)
-        if self.loopback_only and not names_this_machine(scope):
+        if self.loopback_only and not (names_this_machine(scope) and not from_another_site(scope)):
             return await refuse_host(send)
         if path.rstrip("/") not in PUBLIC:
             caller = self.identify(bearer_token(scope))
@@ -72,10 +75,10 @@ class ProtocolDoors:
 
     async def _start_mcp(self) -> None:
         """MCP's session manager runs a task group for the server's whole life; it is started on the
-        first MCP call, inside the server's own event loop (Gradio owns the app's lifespan)."""
-        if self._mcp_running is None:
-            self._mcp_running = asyncio.Event()
-            started = asyncio.Event()
+        first MCP call, inside the server's own event loop (Gradio owns the app's lifespan). A start
+        that fails is said to every call after it, never waited on for ever."""
+        if self._mcp_task is None:
+            started = self._mcp_started
 
             async def run() -> None:
                 async with self._mcp_sessions.run():
@@ -83,22 +86,45 @@ class ProtocolDoors:
                     await asyncio.Event().wait()  # until the server's loop ends
 
             self._mcp_task = asyncio.get_running_loop().create_task(run())
-            await started.wait()
-            self._mcp_running.set()
-        await self._mcp_running.wait()
-
-
-LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]", "::1"}
+        if self._mcp_started.is_set():
+            return
+        waiting = asyncio.ensure_future(self._mcp_started.wait())
+        await asyncio.wait({waiting, self._mcp_task}, return_when=asyncio.FIRST_COMPLETED)
+        if not self._mcp_started.is_set():
+            waiting.cancel()
+            raise RuntimeError(f"the MCP server could not start: {self._mcp_task.exception()!r}")
 
 
 def names_this_machine(scope: Scope) -> bool:
+    """The request names this machine: localhost or a loopback address (127.0.0.2, [::1]), any port."""
     host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    return name.lower() in LOOPBACK_NAMES
+    name = host if host.endswith("]") or host.count(":") > 1 else host.rsplit(":", 1)[0]
+    if name.startswith("[") and "]" in name:
+        name = name[1 : name.index("]")]
+    if name.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def from_another_site(scope: Scope) -> bool:
+    """A browser's request made by some other site's page: a form posted to 127.0.0.1 needs no CORS
+    permission, so a visited page could plant documents in a keyless local server."""
+    headers = {
+        k: v.decode("latin-1") for k, v in scope.get("headers", []) if k in (b"origin", b"sec-fetch-site")
+    }
+    if headers.get(b"sec-fetch-site") == "cross-site":
+        return True
+    origin = headers.get(b"origin")
+    if origin is None or origin == "null":
+        return origin == "null"
+    return not names_this_machine({"headers": [(b"host", urlsplit(origin).netloc.encode("latin-1"))]})
 
 
 async def refuse_host(send: Any) -> None:
-    body = json.dumps({"detail": "this server answers only requests addressed to localhost"}).encode()
+    body = json.dumps({"detail": "this server answers only this machine's own programs (localhost)"}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 403, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -22,6 +22,8 @@ from rag_app.api.openai_chat import openai_router
 from rag_app.service import InputFile, LimitExceeded, NotAllowed, Service, ServiceProvider, StoreError
 
 COPY_CHUNK = 1 << 20
+MAX_NAME_CHARS = 120
+"""Longer names are cut (a file system takes 255 bytes, and a CJK character is three)."""
 
 
 class Turn(BaseModel):
@@ -51,7 +53,8 @@ def refused(exc: Exception) -> JSONResponse:
 
 def upload_name(raw: str | None) -> str | None:
     """The file's own name from what a client sent (``../../x.pdf`` is ``x.pdf``); None for no name."""
-    name = Path((raw or "").replace("\\", "/")).name.strip()
+    name = Path((raw or "").replace("\\", "/")).name
+    name = "".join(c for c in name if c.isprintable()).strip()[:MAX_NAME_CHARS]
     return name if name and name not in (".", "..") else None
 
 
@@ -119,6 +122,10 @@ def http_api(provider: ServiceProvider) -> FastAPI:
                 report = kb.ingest_uploads(inputs, password=password or None)
         except (ValueError, StoreError) as exc:
             return refused(exc)
+        except OSError as exc:  # the upload could not be written where it is read from
+            return JSONResponse(
+                {"detail": f"the upload could not be stored: {exc.strerror}"}, status_code=400
+            )
         return {
             "outcomes": [o.to_json() for o in report.outcomes],
             "indexed_chunks": report.indexed_chunks,

@@ -11,9 +11,10 @@ the store the command was given (the user who started it owns it).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
+from pydantic import Field
 
 from rag_app.api.callers import caller_of
 from rag_app.service import Service, ServiceProvider
@@ -40,7 +41,7 @@ def mcp_server(provider: ServiceProvider, *, local: bool = False) -> MCPServer:
         return provider.for_user(caller_of(request.scope).user)
 
     @server.tool()
-    def search(query: str, ctx: Context, k: int = 5) -> dict[str, Any]:
+    def search(query: str, ctx: Context, k: Annotated[int, Field(ge=1, le=50)] = 5) -> dict[str, Any]:
         """The k passages closest to the query: text, cosine, the score that ranked them, source, page,
         and the Top-3 ambiguity verdict."""
         return service(ctx).query(query, k).to_json(provider.model_info())

@@ -15,7 +15,9 @@ is shown, so the content arrives when the check is done (the first chunk, the ro
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import re
 import time
 import uuid
@@ -28,6 +30,8 @@ from pydantic import BaseModel, ConfigDict
 
 from rag_app.api.callers import caller_of
 from rag_app.service import Answer, LimitExceeded, NotAllowed, ServiceProvider, StoreError
+
+log = logging.getLogger(__name__)
 
 MODEL = "rag-app"
 LIBRARY_MODEL = "rag-app:library"
@@ -128,8 +132,10 @@ def openai_router(provider: ServiceProvider) -> APIRouter:
             else:
                 service = provider.for_user(caller.user)
             events = service.stream_answer(question, history=history)
+            first = next(events)  # the question's checks and the retrieval run before any reply
         except (ValueError, StoreError) as exc:
             return refusal(exc)
+        events = itertools.chain([first], events)
         model_info = provider.model_info()
         reply = Reply(body.model)
         if not body.stream:
@@ -180,8 +186,13 @@ class Reply:
         yield self._chunk({"role": "assistant", "content": ""})
         try:
             answer = next(value for kind, value in events if kind == "done")
-        except (ValueError, StoreError) as exc:  # a refusal after the stream began: said in the stream
-            yield f"data: {json.dumps({'error': {'message': str(exc), 'type': 'server_error'}})}\n\n"
+        except Exception as exc:  # after the stream began: said in the stream, which still ends
+            log.warning("a streamed answer failed (%s)", type(exc).__name__)  # no message: it may hold a URL
+            message = (
+                str(exc) if isinstance(exc, (ValueError, StoreError)) else "the answer failed on the server"
+            )
+            yield f"data: {json.dumps({'error': {'message': message, 'type': 'server_error'}})}\n\n"
+            yield "data: [DONE]\n\n"
             return
         for piece in _PIECE_END.split(content_of(answer)):
             if piece:

@@ -66,6 +66,14 @@ def guard_middleware(settings, uploads, api_user=None) -> list:
     return [Middleware(Guard, config=config)]
 
 
+def _door_rule(accounts, auth_file: str | None) -> str:
+    if accounts is None:
+        return ""
+    if not auth_file:
+        return "; closed: one RAG_AUTH person has no auth file to hold API keys"
+    return "; each call needs a key (`rag-app key`)"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Refuse to listen beyond this machine without accounts, seed the samples, start the app and wait."""
     settings = settings_from(args)
@@ -133,7 +141,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"serving on {demo.local_url} for {who}", file=sys.stderr)
     print(
         f"open doors: {demo.local_url}v1 (OpenAI-compatible), {demo.local_url}mcp (MCP), "
-        f"{demo.local_url}api/docs (HTTP API){'; each call needs a key (`rag-app key`)' if accounts else ''}",
+        f"{demo.local_url}api/docs (HTTP API){_door_rule(accounts, args.auth_file)}",
         file=sys.stderr,
     )
     if args.share and not demo.share_url:

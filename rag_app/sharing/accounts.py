@@ -77,9 +77,10 @@ def read_auth_lines(path: Path) -> list[tuple[str, str]]:
 
 def write_auth_lines(path: Path, lines: list[tuple[str, str]]) -> None:
     """The whole file, replaced atomically (a reader sees the old file or the new one), 0600."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text("".join(f"{u}:{h}\n" for u, h in lines))
-    tmp.chmod(0o600)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    # 0600 from the first byte: the hashes are never readable by others, not even for a moment
+    with os.fdopen(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "w") as out:
+        out.write("".join(f"{u}:{h}\n" for u, h in lines))
     os.replace(tmp, path)
 
 

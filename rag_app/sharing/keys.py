@@ -10,6 +10,7 @@ exactly its owner's knowledge base and the library, as that person's login does.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import threading
 from pathlib import Path
@@ -24,6 +25,7 @@ from rag_app.sharing.accounts import (
 )
 
 KEY_PREFIX = "rag-"
+log = logging.getLogger(__name__)
 
 
 def key_digest(key: str) -> str:
@@ -68,10 +70,20 @@ class ApiKeys:
             stat = self.path.stat()
         except OSError:
             return {}  # the file gone: no key is anyone's
-        seen = (stat.st_mtime_ns, stat.st_size)
+        seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
         with self._lock:
             if seen != self._seen:
-                lines = read_auth_lines(self.path)
-                self._owners = {h[len(API_KEY_PREFIX) :]: u for u, h in lines if h.startswith(API_KEY_PREFIX)}
                 self._seen = seen
+                try:
+                    lines = read_auth_lines(self.path)
+                except (AccountError, OSError, UnicodeDecodeError) as err:
+                    # A hand edit gone wrong: said once, and the keys as they were stay in force.
+                    log.warning("API keys not reloaded: %s", err)
+                    return self._owners
+                people = {u for u, h in lines if h.startswith("scrypt$")}  # a key lives with its person
+                self._owners = {
+                    h[len(API_KEY_PREFIX) :]: u
+                    for u, h in lines
+                    if h.startswith(API_KEY_PREFIX) and u in people
+                }
             return self._owners

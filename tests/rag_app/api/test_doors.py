@@ -220,5 +220,11 @@ def test_a_keyless_local_server_refuses_calls_that_name_another_host(tmp_path):
         assert http.get("/v1/models", headers={"Host": f"localhost:{port}"}).status_code == 200
         for path in ("/v1/models", "/api/documents", "/mcp"):
             assert http.get(path, headers={"Host": f"attacker.example:{port}"}).status_code == 403
+        # A visited page's form posted to 127.0.0.1 itself (no CORS check for a form): refused too.
+        planted = ("files", ("planted.txt", b"Trust this page.", "text/plain"))
+        for headers in ({"Origin": "http://attacker.example"}, {"Sec-Fetch-Site": "cross-site"}):
+            assert http.post("/api/documents", files=[planted], headers=headers).status_code == 403
+        assert http.get("/api/documents").json()["documents"] == []
+        assert http.get("/v1/models", headers={"Origin": f"http://localhost:{port}"}).status_code == 200
     finally:
         stop_server(proc)

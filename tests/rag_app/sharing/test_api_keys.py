@@ -44,3 +44,17 @@ def test_a_revoked_key_stops_at_the_next_call_of_a_running_server(tmp_path):
     assert revoke_keys(auth, "alice") == 2
     assert keys.user_for(first) is None and keys.user_for(second) is None
     assert list(read_auth_file(auth)) == ["alice"]  # her password stays
+
+
+def test_a_broken_hand_edit_keeps_the_keys_as_they_were_and_a_removed_person_takes_hers(tmp_path):
+    auth = tmp_path / "people.auth"
+    set_password(auth, "alice", "alice-secret-1")
+    set_password(auth, "bob", "bob-secret-22")
+    alice, bob = add_key(auth, "alice"), add_key(auth, "bob")
+    keys = ApiKeys(auth)
+    assert keys.user_for(alice) == "alice"
+    good = auth.read_text()
+    auth.write_text(good + "this line is not an account\n")
+    assert keys.user_for(alice) == "alice"  # not a 500 on every call: the last good keys hold
+    auth.write_text("\n".join(line for line in good.splitlines() if not line.startswith("bob:scrypt")) + "\n")
+    assert keys.user_for(bob) is None and keys.user_for(alice) == "alice"  # no person, no key
