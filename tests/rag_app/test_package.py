@@ -35,6 +35,7 @@ RUNTIME_ONLY = {
     "onnxruntime": "rapidocr runs its models on it",
     "milvus-lite": "pymilvus runs Milvus Lite from it for a ./file.db URI",
     "defusedxml": "openpyxl parses spreadsheets' XML through it when it is installed",
+    "python-multipart": "FastAPI reads the HTTP API's multipart uploads with it",
 }
 # Imported only where present, never required.
 OPTIONAL_IMPORTS = {"flash_attn": "used for Qwen3 on CUDA when installed"}
