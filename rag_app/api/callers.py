@@ -32,3 +32,15 @@ def caller_of(scope: MutableMapping[str, Any]) -> Caller:
     if not isinstance(caller, Caller):
         raise PermissionError("no caller: the request did not come through the doors")
     return caller
+
+
+def refusal_status(exc: Exception) -> int:
+    """The HTTP status of a refusal, the same on every door: a limit 429, what this person may not do
+    403, a damaged store 503, any other bad input 400."""
+    from rag_app.service import LimitExceeded, NotAllowed, StoreError
+
+    if isinstance(exc, LimitExceeded):
+        return 429
+    if isinstance(exc, NotAllowed):
+        return 403
+    return 503 if isinstance(exc, StoreError) else 400

@@ -123,19 +123,20 @@ def from_another_site(scope: Scope) -> bool:
     return not names_this_machine({"headers": [(b"host", urlsplit(origin).netloc.encode("latin-1"))]})
 
 
-async def refuse_host(send: Any) -> None:
-    body = json.dumps({"detail": "this server answers only this machine's own programs (localhost)"}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 403, "headers": headers})
+async def answer_json(send: Any, status: int, payload: Any, *headers: tuple[bytes, bytes]) -> None:
+    """A whole JSON response, sent before any door (or Gradio) sees the request."""
+    body = json.dumps(payload).encode()
+    start = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]
+    await send({"type": "http.response.start", "status": status, "headers": start})
     await send({"type": "http.response.body", "body": body})
+
+
+async def refuse_host(send: Any) -> None:
+    await answer_json(
+        send, 403, {"detail": "this server answers only this machine's own programs (localhost)"}
+    )
 
 
 async def unauthorized(send: Any) -> None:
-    body = json.dumps({"error": {"message": "Unauthorized", "type": "invalid_request_error"}}).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"www-authenticate", b"Bearer"),
-    ]
-    await send({"type": "http.response.start", "status": 401, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    error = {"error": {"message": "Unauthorized", "type": "invalid_request_error"}}
+    await answer_json(send, 401, error, (b"www-authenticate", b"Bearer"))

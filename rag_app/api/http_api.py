@@ -17,9 +17,9 @@ from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from rag_app.api.callers import caller_of
+from rag_app.api.callers import caller_of, refusal_status
 from rag_app.api.openai_chat import openai_router
-from rag_app.service import InputFile, LimitExceeded, NotAllowed, Service, ServiceProvider, StoreError
+from rag_app.service import InputFile, Service, ServiceProvider, StoreError
 
 COPY_CHUNK = 1 << 20
 MAX_NAME_CHARS = 120
@@ -38,17 +38,8 @@ class QuestionBody(BaseModel):
 
 
 def refused(exc: Exception) -> JSONResponse:
-    """A refusal as ``{"detail": message}``: limits 429, not allowed 403, bad input 400, store 503."""
-    status = (
-        429
-        if isinstance(exc, LimitExceeded)
-        else 403
-        if isinstance(exc, NotAllowed)
-        else 503
-        if isinstance(exc, StoreError)
-        else 400
-    )
-    return JSONResponse({"detail": str(exc)}, status_code=status)
+    """A refusal as ``{"detail": message}``, with the status every door gives it."""
+    return JSONResponse({"detail": str(exc)}, status_code=refusal_status(exc))
 
 
 def upload_name(raw: str | None) -> str | None:

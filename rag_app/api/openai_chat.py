@@ -28,8 +28,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
-from rag_app.api.callers import caller_of
-from rag_app.service import Answer, LimitExceeded, NotAllowed, ServiceProvider, StoreError
+from rag_app.api.callers import caller_of, refusal_status
+from rag_app.service import Answer, ServiceProvider, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -87,15 +87,13 @@ def error(status: int, message: str, kind: str) -> JSONResponse:
     return JSONResponse({"error": {"message": message, "type": kind, "code": None}}, status_code=status)
 
 
+OPENAI_KINDS = {429: "rate_limit_exceeded", 403: "permission_error", 503: "server_error"}
+
+
 def refusal(exc: Exception) -> JSONResponse:
-    """A refusal in OpenAI's error shape: limits 429, not allowed 403, bad input 400, store 503."""
-    if isinstance(exc, LimitExceeded):
-        return error(429, str(exc), "rate_limit_exceeded")
-    if isinstance(exc, NotAllowed):
-        return error(403, str(exc), "permission_error")
-    if isinstance(exc, StoreError):
-        return error(503, str(exc), "server_error")
-    return error(400, str(exc), "invalid_request_error")
+    """A refusal in OpenAI's error shape, with the status every door gives it."""
+    status = refusal_status(exc)
+    return error(status, str(exc), OPENAI_KINDS.get(status, "invalid_request_error"))
 
 
 def models(provider: ServiceProvider) -> list[str]:

@@ -64,6 +64,13 @@ def door_identity(accounts: Any, auth_file: str | None) -> Any:
     return identify
 
 
+def door_user(identify: Any) -> Any:
+    """Whose a request to the doors is (None: nobody's), from its key as the doors read it."""
+    from rag_app.api.callers import bearer_token
+
+    return lambda scope: getattr(identify(bearer_token(scope)), "user", None)
+
+
 def doors_middleware(provider: Any, identify: Any, *, loopback_only: bool = False) -> list:
     from starlette.middleware import Middleware
 

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 from rag_app.cli.commands import quiet_libraries
-from rag_app.cli.doors import door_identity, doors_middleware
+from rag_app.cli.doors import door_identity, door_user, doors_middleware
 from rag_app.cli.parser import EXIT_ERROR, EXIT_OK, SAMPLE_DOCS, settings_from
 
 
@@ -129,7 +129,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         auth=accounts.acheck if accounts else None,
         blocked_paths=blocked,
         middleware=[
-            *guard_middleware(settings, uploads, api_user=lambda key: getattr(identify(key), "user", None)),
+            *guard_middleware(settings, uploads, api_user=door_user(identify)),
             *doors_middleware(app_service, identify, loopback_only=not public and accounts is None),
         ],
     )

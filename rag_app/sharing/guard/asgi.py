@@ -46,9 +46,9 @@ class GuardConfig:
     prefix: str = "/gradio_api"
     clock: Callable[[], float] = time.monotonic
     api_upload_path: str = "/api/documents"
-    api_user: Callable[[str | None], str | None] | None = None
-    """Whose an API key is (``rag_app.sharing.keys.ApiKeys.user_for``): the API's uploads count
-    against the same quota as the person's uploads in the app."""
+    api_user: Callable[[Scope], str | None] | None = None
+    """Whose an API request is, as the doors decide it from its key: the API's uploads count against
+    the same quota as the person's uploads in the app."""
 
     @classmethod
     def from_settings(cls, s: Settings, uploads: UploadCache | None = None) -> GuardConfig:
@@ -200,9 +200,7 @@ class Guard:
         if method == "POST" and path == "/login":
             return await self._login(scope, receive, send)
         if method == "POST" and path == self.config.api_upload_path and self.config.api_user is not None:
-            kind, _, key = _header(scope, b"authorization").partition(" ")
-            owner = self.config.api_user(key.strip() or None if kind.lower() == "bearer" else None)
-            return await self._upload(scope, receive, send, owner)
+            return await self._upload(scope, receive, send, self.config.api_user(scope))
         if api is not None:
             parts = api.strip("/").split("/")
             if method == "POST" and api == "/upload":
