@@ -21,14 +21,18 @@ PDF = PDFS / "long-117-pages-german.pdf"
 PAGES = 117
 
 
-def ours(stages: bool) -> dict:
+def ours(stages: bool, multilingual: str = "auto") -> dict:
+    """The app's ingest; ``multilingual="off"`` is the default before the second model (MiniLM alone)."""
     from rag_app.embeddings.local import embeddings_for
     from rag_app.service import RagService
     from rag_app.settings import Settings
 
     emb = embeddings_for("bundled")
     emb.encode(["warm up"])
-    service = RagService(Settings(store_dir=tempfile.mkdtemp()), embeddings=emb)
+    service = RagService(Settings(store_dir=tempfile.mkdtemp(), multilingual=multilingual), embeddings=emb)
+    _ = (
+        service.store
+    )  # opened (and the second model loaded) before the clock starts, as model loading is excluded
     start = time.perf_counter()
     report = service.ingest([PDF])
     seconds = time.perf_counter() - start
@@ -119,24 +123,27 @@ def stage_row(name: str, stages: dict[str, float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--child", choices=["ours", "langchain"])
+    parser.add_argument("--child", choices=["ours", "ours-one-model", "langchain"])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--stages", action="store_true", help="(child) also time each stage, once more")
     args = parser.parse_args()
     if args.child:
-        result = (ours if args.child == "ours" else langchain)(args.stages)
+        if args.child == "langchain":
+            result = langchain(args.stages)
+        else:
+            result = ours(args.stages, "off" if args.child == "ours-one-model" else "auto")
         self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         result["peak_rss_mb"] = max(self_kb, child_kb) / 1024
         print(json.dumps(result))
         return
-    runs: dict[str, list[dict]] = {"ours": [], "langchain": []}
+    runs: dict[str, list[dict]] = {"ours": [], "ours-one-model": [], "langchain": []}
     for repeat in range(args.repeats):  # interleaved, so load on the machine hits both alike
         for which in runs:
             runs[which].append(run_child(which, stages=repeat == 0))
     parse = parse_only(args.repeats)
     best = {k: min(v, key=lambda r: r["seconds"]) for k, v in runs.items()}
-    o, lc = best["ours"], best["langchain"]
+    o, lc, one = best["ours"], best["langchain"], best["ours-one-model"]
     split = {k: v[0]["stages"] for k, v in runs.items()}
     bound = lc["seconds"] / split["ours"]["embed"]
     markdown = f"""
@@ -148,6 +155,10 @@ The 117-page German fixture PDF, load → chunk → embed → store, bundled all
 |---|---|---|---|---|---|
 | LangChain recipe (PyPDFLoader, 1000/200 splitter, HuggingFaceEmbeddings, FAISS) | {PAGES / lc["seconds"]:.1f} | {lc["chunks"]} | {lc["text_embedded"]:.1%} | {lc["seconds"]:.1f} s | {lc["peak_rss_mb"]:.0f} MB |
 | ours (`rag-app ingest`: sandboxed PDFium parse with a verdict per page, token-aware chunks, incremental store) | {PAGES / o["seconds"]:.1f} | {o["chunks"]} | {o["text_embedded"]:.1%} | {o["seconds"]:.1f} s | {o["peak_rss_mb"]:.0f} MB |
+| ours with MiniLM alone (`--multilingual off`, the default before the second model) | {PAGES / one["seconds"]:.1f} | {one["chunks"]} | {one["text_embedded"]:.1%} | {one["seconds"]:.1f} s | {one["peak_rss_mb"]:.0f} MB |
+
+The second model (the multilingual companion store, default `--multilingual auto`) costs
+**{o["seconds"] / one["seconds"]:.2f}x** the ingest time of MiniLM alone (goal: at most 1.25x).
 
 Ours / LangChain: **{lc["seconds"] / o["seconds"]:.2f}x** pages per second, while our model sees {o["text_embedded"]:.0%} of the chunk
 text against the recipe's {lc["text_embedded"]:.0%}: all-MiniLM-L6-v2 stops at 256 tokens and 1,000 characters of German run past that, so the recipe never

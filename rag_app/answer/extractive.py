@@ -40,6 +40,14 @@ _WANTS_FIGURE = re.compile(
     r"cuánto)\b|多少|几|多久|多长|什么时候|哪一?年|何时",
     re.IGNORECASE,
 )
+# A question after a quantity ("What effective tax rate did Apple report?", "How has iPhone revenue
+# changed?") is answered by the row or sentence holding its figure, as "how many" is.
+_ASKS_QUANTITY = re.compile(
+    r"\b(rate|ratio|margin|revenues?|sales|income|profits?|earnings|costs?|expenses?|prices?|amount|"
+    r"percentage|population|temperature|budget|debt|dividends?|salary|height|distance|umsatz|preis|kosten|"
+    r"anzahl|temperatur)\b",
+    re.IGNORECASE,
+)
 _FIGURE = re.compile(r"\d")
 _STANDALONE_FIGURE = re.compile(
     r"(?<![A-Za-z\d-])\d+(?:[-./:,]\d+)*(?:st|nd|rd|th|am|pm|h|%|s)?(?![A-Za-z\d])"
@@ -101,7 +109,7 @@ def score_units(
         embedded = vectors([u.quote for u in units[:MAX_UNITS_EMBEDDED]])
         query = np.asarray(retrieval.query_vector, dtype=np.float32).reshape(-1)
         semantic[: len(embedded)] = [float(v) for v in embedded @ query]
-    wants_figure = bool(_WANTS_FIGURE.search(question))
+    wants_figure = bool(_WANTS_FIGURE.search(question) or _ASKS_QUANTITY.search(question))
     scored = []
     for unit, cosine in zip(units, semantic, strict=True):
         terms = content_words(unit.quote)

@@ -58,6 +58,13 @@ def judge(retrieval: RetrievalResult, best: ScoredUnit | None) -> Verdict:
             f"Nothing relevant was found: the closest passage scored {cosine:.2f} (under {t.answer_floor}) "
             f"and holds {words:.0%} of the question's words.",
         )
+    if _wordless(retrieval.query, best) and (best.semantic is None or best.semantic < t.wordless_sentence):
+        closest = f"{best.semantic:.2f}" if best.semantic is not None else "not comparable"
+        return Verdict(
+            "refused",
+            "Nothing relevant was found: no sentence of the closest passages holds any of the question's "
+            f"words, and the closest in meaning scored {closest} (under {t.wordless_sentence}).",
+        )
     if cosine < t.confident:
         return Verdict(
             "low_confidence",
@@ -71,6 +78,17 @@ def judge(retrieval: RetrievalResult, best: ScoredUnit | None) -> Verdict:
             "question's words.",
         )
     return Verdict("answered")
+
+
+def _wordless(question: str, best: ScoredUnit) -> bool:
+    """The best unit shares no word with a question in its own script. A Chinese paraphrase shares no
+    character pair with its answer by construction (我饿了 -> 苹果是…), and a question in another script
+    than its passage none by nature: those answer by meaning, vetted above."""
+    return (
+        best.lexical == 0
+        and cjk_share(_letters(question)) < CJK
+        and not _scripts_differ(question, best.unit.text)
+    )
 
 
 def _scripts_differ(question: str, passage: str) -> bool:

@@ -33,6 +33,13 @@ class ModelThresholds:
     meaning (``confident_sentence``), is marked low confidence."""
     confident_sentence: float = 0.5
     """Cosine of the best sentence to the question at or above which its meaning answers for its words."""
+    wordless_sentence: float = 0.3
+    """A best sentence that holds none of the question's words (the question and it in the same script,
+    not Chinese) answers only at or above this cosine; under it nothing relevant was found. On the signals
+    of ``benchmarks/eval_answers.py`` (MiniLM): the answerable questions whose gold passage is in the top 5
+    and whose best sentence shares no word score 0.57 (ClapNQ's "price of ps3 when it first came out");
+    the unanswerable ones 0.04-0.26 (own set: "Was ist eine Primzahl?" -> a symbol table at 0.22, "Who won
+    the 2018 football world cup?" 0.22; MTRAG-UN's ice-hockey question 0.21)."""
     cross_lingual_floor: float | None = None
     """For a model that compares languages: the best cosine under which a top passage in another script
     than the question (Chinese against Latin) is refused, since no shared word can vouch for it."""

@@ -108,7 +108,22 @@ def non_prose_reason(text: str) -> str | None:
         return "fragment"
     if symbol_share(stripped) >= SYMBOLS:
         return "formula"
+    if _FOOTER.search(stripped) and len(_WORD.findall(stripped)) <= 10:
+        return "page footer"
+    if not _TERMINAL.search(stripped) and _DANGLING.search(stripped):
+        return "fragment"
     return None
+
+
+# "Apple Inc. | Q1 2023 Form 10-Q | 15": a page's foot as a PDF table engine gives it, ending in "| 15".
+_FOOTER = re.compile(r"\|\s*\d{1,4}\s*$")
+# A line cut before its end, as a PDF column or a chunk boundary leaves it: "... describe the significant
+# accounting policies and" ends on a word no sentence ends on.
+_DANGLING = re.compile(
+    r"\b(and|or|of|the|a|an|to|in|for|with|by|from|that|which|as|at|on|is|are|was|were|"
+    r"und|oder|der|die|das|des|dem|den|ein|eine|einer|von|zu|mit|für|auf|ist|sind|dass)\s*,?$",
+    re.IGNORECASE,
+)
 
 
 SYMBOLS = 0.2

@@ -18,9 +18,49 @@ SENTENCE_END = re.compile(
 CLAUSE_END = re.compile(r"[,，、:：](?:\s*)")
 
 
+# Words a full stop follows without ending the sentence ("Mr. Black", "c. 700 BC", "e.g. tea").
+ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st jr sr mt ft gen col lt sgt rev hon vs etc al approx ca cf fig figs no nos vol "
+    "pp ed eds e.g i.e z.b bzw vgl ca usw evtl ggf inkl s.o nr str".split()
+)
+_WORD_BEFORE = re.compile(r"([A-Za-zÄÖÜäöüß.]+)$")
+_NEXT_WORD = re.compile(r"\s*([^\s])")
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Contiguous spans covering ``text``, each ending after a sentence terminator (or at the end)."""
-    return split_by(SENTENCE_END, text, 0, len(text))
+    spans = []
+    cursor = 0
+    for match in SENTENCE_END.finditer(text):
+        if match.end() <= cursor or _abbreviation_stop(text, match):
+            continue
+        spans.append((cursor, match.end()))
+        cursor = match.end()
+    if cursor < len(text):
+        spans.append((cursor, len(text)))
+    return spans
+
+
+def _abbreviation_stop(text: str, match: re.Match[str]) -> bool:
+    """The full stop ends an abbreviation or an initial, not the sentence: "Mr. Black", "from c. 700",
+    "J. R. R. Tolkien" (a lone letter before a capital or a figure); never across a blank line."""
+    if text[match.start()] != "." or "\n\n" in match.group():
+        return False
+    before = _WORD_BEFORE.search(text, 0, match.start())
+    if before is None:
+        return False
+    word = before.group(1).lower().strip(".")
+    if word in ABBREVIATIONS:
+        return True
+    following = _NEXT_WORD.match(text, match.start() + 1)
+    if following is not None and following.group(1).islower() and "." in word:
+        return True  # "the U.S. federal rate", "z.B. das": a dotted abbreviation inside a sentence
+    return (
+        len(word) == 1
+        and word.isalpha()
+        and following is not None
+        and (following.group(1).isupper() or following.group(1).isdigit())
+    )
 
 
 def split_by(pattern: re.Pattern[str], text: str, start: int, end: int) -> list[tuple[int, int]]:

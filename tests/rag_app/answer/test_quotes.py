@@ -184,9 +184,61 @@ def test_a_language_the_model_cannot_read_is_judged_by_its_words():
         ("It, however, works as the guide says.", None),
         ("b) r heißt Retraktion, wenn r|A = idA ist.", None),  # a list item, not a cut word
         ("Finland | Helsinki | 5.5 million", None),
+        ("Apple Inc. | Q1 2023 Form 10-Q | 15", "page footer"),  # a filing's page foot
+        ("Form 10-Q and in the Notes describe the significant accounting policies and", "fragment"),
+        ("Die Abbildung f ist auf dem ganzen Intervall [a, b] stetig und", "fragment"),
+        ("Cash paid for interest $ 2,590 $ 1,910", None),
     ],
 )
 def test_formulas_and_fragments_cut_at_a_chunk_edge_are_not_quoted(text, reason):
     from rag_app.text.prose import non_prose_reason
 
     assert non_prose_reason(text) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("The Reverend Mr. Black is a 1963 song. It was recorded in 1963.", 2),
+        ("Drama flourished from c. 700 BC. Athens was its centre.", 2),
+        ("J. R. R. Tolkien wrote it. He taught at Oxford.", 2),
+        ("The rate was lower due to the U.S. federal rules. Then it rose.", 2),
+        ("Das gilt z.B. hier. Dort nicht.", 2),
+        ("We moved to the U.S. The rest is history.", 2),
+        ("It ends here.\n\nA new paragraph.", 2),
+    ],
+)
+def test_a_full_stop_after_an_abbreviation_or_initial_does_not_end_the_sentence(text, sentences):
+    from rag_app.text.sentences import split_sentences
+
+    assert len(split_sentences(text)) == sentences
+
+
+def test_a_quote_is_never_cut_at_an_abbreviation():
+    question = "Who wrote the song The Reverend Mr. Black?"
+    text = "The Reverend Mr. Black is a 1963 song by Billy Edd Wheeler. It was recorded by The Kingston Trio."
+    assert "by Billy Edd Wheeler" in quoted(question, passage(1, 0.7, text))
+
+
+def test_a_best_sentence_sharing_no_word_and_far_in_meaning_is_a_refusal():
+    # "Was ist eine Primzahl?" met a symbol table at 0.22 and quoted it as the answer.
+    question = "Who won the 2018 football world cup?"
+    r = result(question, passage(1, 0.5, "The public library opens at ten on Saturdays."))
+    vectors = lambda texts: np.array([[0.2, (1 - 0.04) ** 0.5]] * len(texts), dtype=np.float32)  # noqa: E731
+    r.query_vector = np.array([1.0, 0.0], dtype=np.float32)
+    scored = score_units(question, r, vectors)
+    assert scored[0].lexical == 0 and scored[0].semantic == pytest.approx(0.2)
+    verdict = judge(r, scored[0])
+    assert verdict.state == "refused" and "holds any of the question's words" in verdict.reason
+    # close in meaning, it answers (marked low confidence: it shares no word)
+    close = lambda texts: np.array([[0.6, 0.8]] * len(texts), dtype=np.float32)  # noqa: E731
+    assert judge(r, score_units(question, r, close)[0]).state != "refused"
+
+
+def test_a_question_about_a_quantity_prefers_the_row_holding_its_figure():
+    question = "What effective tax rate did Apple report?"
+    text = (
+        "The effective tax rate was lower than the statutory rate due to foreign earnings.\n"
+        "Effective tax rate 12.5 % 15.7 % 14.6 % 16.3 %\n"
+    )
+    assert "12.5" in quoted(question, passage(1, 0.7, text))
