@@ -30,9 +30,10 @@ def ours(stages: bool, multilingual: str = "auto") -> dict:
     emb = embeddings_for("bundled")
     emb.encode(["warm up"])
     service = RagService(Settings(store_dir=tempfile.mkdtemp(), multilingual=multilingual), embeddings=emb)
-    _ = (
-        service.store
-    )  # opened (and the second model loaded) before the clock starts, as model loading is excluded
+    # Both stores opened and the second model loaded before the clock starts: model loading is excluded.
+    _ = service.store
+    if service.companion is not None:
+        service.companion.embeddings.load()
     start = time.perf_counter()
     report = service.ingest([PDF])
     seconds = time.perf_counter() - start

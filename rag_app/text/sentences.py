@@ -4,6 +4,7 @@ extractive answer and the answer check, so a sentence means the same thing to al
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from rag_app.text.scripts import CJK_RANGES
 
@@ -21,7 +22,7 @@ CLAUSE_END = re.compile(r"[,，、:：](?:\s*)")
 # Words a full stop follows without ending the sentence ("Mr. Black", "c. 700 BC", "e.g. tea").
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr mt ft gen col lt sgt rev hon vs etc al approx ca cf fig figs no nos vol "
-    "pp ed eds e.g i.e z.b bzw vgl ca usw evtl ggf inkl s.o nr str".split()
+    "pp ed eds e.g i.e z.b bzw vgl usw evtl ggf inkl s.o nr str".split()
 )
 _WORD_BEFORE = re.compile(r"([A-Za-zÄÖÜäöüß.]+)$")
 _NEXT_WORD = re.compile(r"\s*([^\s])")
@@ -29,16 +30,7 @@ _NEXT_WORD = re.compile(r"\s*([^\s])")
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Contiguous spans covering ``text``, each ending after a sentence terminator (or at the end)."""
-    spans = []
-    cursor = 0
-    for match in SENTENCE_END.finditer(text):
-        if match.end() <= cursor or _abbreviation_stop(text, match):
-            continue
-        spans.append((cursor, match.end()))
-        cursor = match.end()
-    if cursor < len(text):
-        spans.append((cursor, len(text)))
-    return spans
+    return split_by(SENTENCE_END, text, 0, len(text), skip=_abbreviation_stop)
 
 
 def _abbreviation_stop(text: str, match: re.Match[str]) -> bool:
@@ -63,11 +55,19 @@ def _abbreviation_stop(text: str, match: re.Match[str]) -> bool:
     )
 
 
-def split_by(pattern: re.Pattern[str], text: str, start: int, end: int) -> list[tuple[int, int]]:
+def split_by(
+    pattern: re.Pattern[str],
+    text: str,
+    start: int,
+    end: int,
+    skip: Callable[[str, re.Match[str]], bool] | None = None,
+) -> list[tuple[int, int]]:
+    """Contiguous spans of ``text[start:end]``, each ending after a match of ``pattern`` that ``skip``
+    (if given) does not set aside."""
     spans = []
     cursor = start
     for match in pattern.finditer(text, start, end):
-        if match.end() > cursor:
+        if match.end() > cursor and not (skip and skip(text, match)):
             spans.append((cursor, match.end()))
             cursor = match.end()
     if cursor < end:
