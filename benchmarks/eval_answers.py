@@ -9,6 +9,7 @@ page and time per question. Also writes every question's signals (best cosine, t
 and cosine) to docs/bench/answer_signals.json, from which the gate's thresholds were chosen.
 
 Run: .venv/bin/python benchmarks/eval_answers.py [--sets own,clapnq,sec,mtrag] [--llm-limit N] [--cache DIR]
+     [--keep-others] (the sets not run keep their last saved figures, with their run date)
 """
 
 from __future__ import annotations
@@ -153,31 +154,51 @@ def main() -> None:
         default=0,
         help="at most N questions per set, evenly spaced (keeps each set's mix)",
     )
+    parser.add_argument(
+        "--keep-others",
+        action="store_true",
+        help="keep the figures of the sets not run from the last saved run (each set's run date is shown)",
+    )
     args = parser.parse_args()
-    results, signals = {}, []
+    results, signals, when = {}, [], {}
+    saved = RESULTS / "eval_answers.json"
+    if args.keep_others and saved.exists():
+        earlier = json.loads(saved.read_text())
+        for name, by_backend in earlier["sets"].items():
+            results[name] = by_backend
+            when[name] = earlier.get("when_by_set", {}).get(name, earlier["when"])
+    now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     for name in args.sets.split(","):
         qs = SETS[name]()
         if args.sample and len(qs.questions) > args.sample:
             step = len(qs.questions) / args.sample
             qs.questions = [qs.questions[int(i * step)] for i in range(args.sample)]
         results[name], found = run_set(qs, args.cache, args.llm_limit)
+        when[name] = now
         signals += found
         print(json.dumps(results[name], indent=1), flush=True)
-    (RESULTS / "answer_signals.json").write_text(json.dumps(signals, ensure_ascii=False, indent=0))
-    meta = {"sets": results, "llm_limit": args.llm_limit, "sample": args.sample}
-    save("eval_answers", meta, report(results, args.llm_limit))
+    signals_file = RESULTS / "answer_signals.json"
+    if args.keep_others and signals_file.exists():
+        run = set(args.sets.split(","))
+        signals = [s for s in json.loads(signals_file.read_text()) if s["set"] not in run] + signals
+    signals_file.write_text(json.dumps(signals, ensure_ascii=False, indent=0))
+    meta = {"sets": results, "llm_limit": args.llm_limit, "sample": args.sample, "when_by_set": when}
+    save("eval_answers", meta, report(results, args.llm_limit, when))
 
 
 def _pct(value) -> str:
     return "-" if value is None else f"{value:.1%}"
 
 
-def report(results: dict, llm_limit: int) -> str:
+def report(results: dict, llm_limit: int, when: dict[str, str]) -> str:
     rows = []
+    latest = max(when.values(), default="")
     for name, by_backend in results.items():
+        # A set kept from an earlier run (--keep-others) says when it ran.
+        label = name if when.get(name, latest) == latest else f"{name} (run {when[name]})"
         for backend, m in by_backend.items():
             rows.append(
-                f"| {name} | {backend} | {m['questions']} | {_pct(m['right_when_gold_first'])} "
+                f"| {label} | {backend} | {m['questions']} | {_pct(m['right_when_gold_first'])} "
                 f"({m['gold_at_rank1']}) | {_pct(m['wrongly_refused'])} ({m['gold_in_top5']}) | "
                 f"{_pct(m['unanswerable_refused'])} / {_pct(m['unanswerable_low_confidence'])} / "
                 f"{_pct(m['unanswerable_answered_plainly'])} ({m['unanswerable']}) | {_pct(m['junk_rate'])} | "

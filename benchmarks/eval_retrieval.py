@@ -2,7 +2,9 @@
 texts and the same embedding model, in one run: ClapNQ (short English Wikipedia passages), CMRC 2018 trial
 (Chinese paragraphs) and 20 SEC 10-Q filings (long, table-heavy real documents, indexed through the app's own
 PDF path). Every retrieval mode and fusion weight is measured on all three, and the default is the one that
-holds across them. Also calibrates the bundled model's thresholds from the ClapNQ scores.
+holds across them. Also calibrates the bundled model's thresholds from the ClapNQ scores. All with MiniLM
+alone: the default with the second (multilingual) model, on Chinese paraphrases, both cross-lingual
+directions, CMRC, ClapNQ and SEC, against MiniLM alone and each component, is `eval_languages.py`.
 
 Run: .venv/bin/python benchmarks/eval_retrieval.py [--quick] [--skip-sec]
 """

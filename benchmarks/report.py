@@ -31,7 +31,7 @@ COMMANDS = {name: f".venv/bin/python benchmarks/{name}.py" for name in ORDER}
 COMMANDS["scale_out_server"] = ".venv/bin/python benchmarks/scale_out.py --server-only"
 COMMANDS["load_test_attack"] = ".venv/bin/python benchmarks/load_test.py --attackers 3"
 # The figures shown were made with these (a full answer run takes hours of SmolLM2 on 2 cores).
-COMMANDS["eval_answers"] += " --sets own,clapnq,mtrag --llm-limit 0 --sample 64"
+COMMANDS["eval_answers"] += " --llm-limit 8"
 COMMANDS["eval_conversation"] += " --llm-limit 10"
 COMMANDS["eval_languages"] += " --limit 50"
 

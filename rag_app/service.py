@@ -136,7 +136,7 @@ class RagService:
         (the offline default); None with Qwen3 (it reads every language), or ``RAG_MULTILINGUAL=off``."""
         if self._second_model_name() is None:
             return None
-        emb = multilingual.MultilingualEmbeddings()
+        emb = multilingual.MultilingualEmbeddings(dtype=self.settings.dtype)
         return open_companion(self.settings, Path(self.settings.store_dir), emb, rebuild=self._rebuild)
 
     def checked_store(self) -> KnowledgeStore:

@@ -20,7 +20,7 @@ from rag_app.retrieval.results import RetrievalResult
 from rag_app.retrieval.thresholds import LEXICAL_FLOOR
 from rag_app.retrieval.two_models import CJK  # the same line as the ranking's
 from rag_app.text.scripts import cjk_share
-from rag_app.text.words import question_coverage
+from rag_app.text.words import content_words, question_coverage
 
 State = Literal["answered", "low_confidence", "refused"]
 
@@ -81,13 +81,15 @@ def judge(retrieval: RetrievalResult, best: ScoredUnit | None) -> Verdict:
 
 
 def _wordless(question: str, best: ScoredUnit) -> bool:
-    """The best unit shares no word with a question in its own script. A Chinese paraphrase shares no
-    character pair with its answer by construction (我饿了 -> 苹果是…), and a question in another script
-    than its passage none by nature: those answer by meaning, vetted above."""
+    """The best unit shares no word with a question in its own script, nor does its whole passage (its
+    title may name what the question asks about: "Safe Haven (film)" above the plot). A Chinese paraphrase
+    shares no character pair with its answer by construction (我饿了 -> 苹果是…), and a question in another
+    script than its passage none by nature: those answer by meaning, vetted above."""
     return (
         best.lexical == 0
         and cjk_share(_letters(question)) < CJK
         and not _scripts_differ(question, best.unit.text)
+        and not content_words(question) & content_words(best.unit.passage.text)
     )
 
 

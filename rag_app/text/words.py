@@ -70,6 +70,19 @@ _QUESTION_STOPWORDS = frozenset(
         "het een en van wat wie wanneer hoe waar waarom"
     ).split()
 )
+# Function words of another language that are English content words too ("war", "die", "son", "man",
+# "hat", "van", "dove", "chi", "come"): dropped only from a question that reads as that other language,
+# so "What caused the war?" keeps its one content word and "Wann war die Mauer hoch?" still drops them.
+_ENGLISH_WORDS_TOO = frozenset("war die man son hat van dove chi come".split())
+# Words no English question has: one of them marks a question as another language.
+_NOT_ENGLISH = frozenset(
+    (
+        "der das und ist sind wird werden wer wie wo wann warum welche welcher welches heißt heisst bedeutet "
+        "gibt sich mit zu auf für bei aus auch nicht kann können haben wenn dass ob noch nur ein eine einer "
+        "einem einen eines les une du est sont que qui quoi quand comment où pourquoi quel quelle los las es "
+        "qué quién cuándo cómo dónde por gli che perché het een wat wanneer hoe waar waarom"
+    ).split()
+)
 # CJK question particles and function characters: a pair made only of these says nothing of the topic.
 _CJK_FUNCTION = frozenset("的了吗呢吧啊是在有和与或就都也还很么什怎哪谁几多少个些这那我你他她它们")
 _SUFFIXES = (
@@ -97,8 +110,10 @@ def stem(word: str) -> str:
         return word
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)]
+            break
+    # A silent final e goes too, so "price", "priced" and "prices" meet in "pric".
+    return word[:-1] if word.endswith("e") and len(word) >= 5 else word
 
 
 def content_words(text: str) -> set[str]:
@@ -107,13 +122,15 @@ def content_words(text: str) -> set[str]:
     text has no such pair)."""
     terms: set[str] = set()
     singles: set[str] = set()
-    for token in tokenize(text):
+    tokens = tokenize(text)
+    other_language = not _NOT_ENGLISH.isdisjoint(tokens)
+    for token in tokens:
         if CJK_RUN.fullmatch(token):
             if len(token) == 1:
                 singles.add(token)
             elif not set(token) <= _CJK_FUNCTION:
                 terms.add(token)
-        elif token not in _QUESTION_STOPWORDS:
+        elif token not in _QUESTION_STOPWORDS or (token in _ENGLISH_WORDS_TOO and not other_language):
             terms.add(stem(token))
     if not any(CJK_RUN.fullmatch(t) for t in terms):
         terms |= {s for s in singles if s not in _CJK_FUNCTION}

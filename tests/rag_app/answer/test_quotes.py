@@ -242,3 +242,63 @@ def test_a_question_about_a_quantity_prefers_the_row_holding_its_figure():
         "Effective tax rate 12.5 % 15.7 % 14.6 % 16.3 %\n"
     )
     assert "12.5" in quoted(question, passage(1, 0.7, text))
+
+
+def test_a_row_line_carrying_a_cut_off_sentence_is_not_quoted():
+    # SEC filings: figure lines that end in the next sentence's first words were quoted as fact.
+    question = "How did Windows revenue change in the quarter?"
+    cut_line = (
+        "Windows Commercial revenue increased 8% driven by demand for Microsoft 365. Windows OEM revenue"
+    )
+    text = (
+        "Windows revenue grew 5% in the quarter, driven by Windows Commercial.\n"
+        "Windows revenue 5,100 4,846\n"
+        f"{cut_line}\n"
+    )
+    units = {u.text: u for u in units_of(passage(1, 0.6, text))}
+    assert units[cut_line].kind == "row" and units[cut_line].skip == "heading"  # it ends in a cut-off heading
+    answer = quoted(question, passage(1, 0.6, text))
+    assert "grew 5% in the quarter" in answer and "Windows OEM revenue" not in answer
+    # a one-word cell is still a row worth quoting (the capital of Finland)
+    assert "Helsinki" in quoted("What is the capital of Finland?", passage(1, 0.30, EU_TABLE))
+
+
+def test_a_word_that_is_a_function_word_elsewhere_counts_in_an_english_question():
+    # "war" and "die" are German function words: dropped from every question, "What caused the war?"
+    # had no content word left, and "priced" never met "price".
+    assert "war" in content_words("What caused the war?")
+    assert "son" in content_words("how many chapters are in son by lois lowry")
+    assert content_words("Wann war die Mauer hoch?") == {"mauer", "hoch"}
+    assert content_words("price of ps3") & content_words("priced at US $499")
+    assert content_words("tables") == content_words("table")
+
+
+def test_a_documents_own_question_is_never_quoted_as_its_answer():
+    # ClapNQ: "what are the sirens in o brother where art thou" was answered "O Brother, Where Art Thou? [1]".
+    text = "O Brother, Where Art Thou?\nThe sirens are three women washing clothes in a river and singing."
+    answer = quoted("what are the sirens in o brother where art thou", passage(1, 0.7, text))
+    assert "Where Art Thou?" not in answer and "three women washing clothes" in answer
+
+
+def test_a_first_passage_of_filler_gives_way_to_the_first_with_text():
+    # two-column.pdf: a Lorem ipsum column ranked first, above the abstract that answers.
+    question = "What is the two-column sample document filled with?"
+    abstract = "This is a sample document with two columns filled with Lorem Ipsum text."
+    answer = quoted(question, passage(1, 0.37, LOREM), passage(2, 0.27, abstract))
+    assert answer == f"{abstract} [2]"
+    # a passage under the line after one with text is still not quoted
+    assert "Lorem Ipsum text" not in quoted(
+        question, passage(1, 0.5, "The sample has two columns."), passage(2, 0.27, abstract)
+    )
+
+
+def test_a_wordless_best_sentence_under_a_title_naming_the_question_is_not_refused():
+    # ClapNQ "where did the movie safe haven take place": the plot names no word of it, its title does.
+    question = "where did the movie safe haven take place"
+    text = "Safe Haven (film)\nA frightened woman flees her house in Boston, holding a bloody knife."
+    r = result(question, passage(1, 0.55, text))
+    far = lambda texts: np.array([[0.2, (1 - 0.04) ** 0.5]] * len(texts), dtype=np.float32)  # noqa: E731
+    r.query_vector = np.array([1.0, 0.0], dtype=np.float32)
+    scored = score_units(question, r, far)
+    assert scored[0].lexical == 0
+    assert judge(r, scored[0]).state != "refused"
